@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Starts the services kaas needs: Redis (always) and, with "postgres", a private PostgreSQL
+# for the tests. Installs the Debian packages first when they are missing.
+#   scripts/services.sh redis            Redis on 127.0.0.1:6379 (or KAAS_REDIS_PORT)
+#   scripts/services.sh postgres         PostgreSQL on 127.0.0.1:55432 (or KAAS_PG_PORT), user kaas
+#   scripts/services.sh stop             stops what this script started
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+REDIS_PORT="${KAAS_REDIS_PORT:-6379}"
+PG_PORT="${KAAS_PG_PORT:-55432}"
+STATE_DIR="${KAAS_SERVICES_DIR:-/var/tmp/kaas-services-$(id -u)}"
+
+start_redis() {
+  command -v redis-server >/dev/null || apt_install redis-server
+  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return 0; fi
+  mkdir -p "$STATE_DIR/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$STATE_DIR/redis" \
+    --save '' --appendonly no --pidfile "$STATE_DIR/redis.pid" --logfile "$STATE_DIR/redis.log"
+  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  log "Redis did not start; see $STATE_DIR/redis.log"; return 1
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+
+start_postgres() {
+  [ -n "$(pg_bin)" ] || apt_install postgresql
+  local bin data owner
+  bin="$(pg_bin)"
+  data="$STATE_DIR/pg"
+  # PostgreSQL refuses to run as root: root runs it as the postgres user the package created.
+  owner="$(id -un)"
+  [ "$(id -u)" = 0 ] && owner=postgres
+  run() { if [ "$owner" = "$(id -un)" ]; then "$@"; else runuser -u "$owner" -- "$@"; fi; }
+  if run "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then return 0; fi
+  mkdir -p "$STATE_DIR"
+  chmod 755 "$STATE_DIR"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    mkdir -p "$data"
+    chown "$owner" "$data"
+    run "$bin/initdb" -D "$data" -U kaas --auth=trust -E UTF8 >/dev/null
+  fi
+  run "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c fsync=off -c max_connections=300" start >/dev/null
+}
+
+stop_all() {
+  [ -f "$STATE_DIR/redis.pid" ] && kill "$(cat "$STATE_DIR/redis.pid")" 2>/dev/null || true
+  local bin; bin="$(pg_bin)"
+  if [ -n "$bin" ] && [ -f "$STATE_DIR/pg/postmaster.pid" ]; then
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bin/pg_ctl" -D "$STATE_DIR/pg" stop -m fast >/dev/null || true
+    else "$bin/pg_ctl" -D "$STATE_DIR/pg" stop -m fast >/dev/null || true; fi
+  fi
+}
+
+for what in "$@"; do
+  case "$what" in
+    redis) start_redis ;;
+    postgres) start_postgres ;;
+    stop) stop_all ;;
+    *) log "usage: scripts/services.sh redis|postgres|stop"; exit 2 ;;
+  esac
+done

@@ -1,0 +1,177 @@
+import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { AuthService } from '../../auth/auth.service.js';
+import type { Principal } from '../../auth/principal.js';
+import { CurrentPrincipal } from '../http/auth.guard.js';
+import { pageQuerySchema } from '../http/pagination.js';
+import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import { DRY_RUN_QUERY, IDEMPOTENCY_HEADER, PAGE_QUERY, Route } from '../../openapi/route.decorator.js';
+import { ClusterCreateRequest, ClusterPatchRequest, dryRunQuery, ScaleNodePoolRequest } from '../schemas.js';
+import { ClustersService } from './clusters.service.js';
+import type { Answer } from '../idempotency.js';
+
+const MUTATION_RESPONSES = { 200: 'Plan', 202: 'Operation' } as const;
+const machinesQuery = pageQuerySchema.extend({ pool: z.string().max(64).optional() });
+
+@Controller('v1/projects/:project/clusters')
+export class ClustersController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly clusters: ClustersService,
+  ) {}
+
+  @Post()
+  @Route({
+    operationId: 'createCluster',
+    summary: 'Create a cluster',
+    tag: 'clusters',
+    body: 'ClusterCreateRequest',
+    responses: MUTATION_RESPONSES,
+    query: [DRY_RUN_QUERY],
+    headers: [IDEMPOTENCY_HEADER],
+    errors: [409, 422],
+  })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project') projectName: string,
+    @Body(new ZodValidationPipe(ClusterCreateRequest)) body: z.output<typeof ClusterCreateRequest>,
+    @Query(new ZodValidationPipe(dryRunQuery, 'query')) query: z.output<typeof dryRunQuery>,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const project = await this.auth.authorize(principal, projectName, 'editor');
+    const answer = await this.clusters.create(project, principal, body, mutation(query, idempotencyKey));
+    return respond(reply, answer, projectName);
+  }
+
+  @Get()
+  @Route({ operationId: 'listClusters', summary: 'List clusters', tag: 'clusters', responses: { 200: 'ClusterList' }, query: PAGE_QUERY })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project') projectName: string,
+    @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
+  ) {
+    const project = await this.auth.authorize(principal, projectName, 'viewer');
+    return this.clusters.list(project, query);
+  }
+
+  @Get(':cluster')
+  @Route({ operationId: 'getCluster', summary: 'Get a cluster', tag: 'clusters', responses: { 200: 'Cluster' } })
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project') projectName: string,
+    @Param('cluster') name: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const project = await this.auth.authorize(principal, projectName, 'viewer');
+    const cluster = await this.clusters.get(project, name);
+    void reply.header('etag', `"${cluster.resourceVersion}"`);
+    return cluster;
+  }
+
+  @Patch(':cluster')
+  @Route({
+    operationId: 'updateCluster',
+    summary: 'Change a cluster (JSON merge patch of its spec)',
+    tag: 'clusters',
+    body: 'ClusterPatchRequest',
+    bodyContentTypes: ['application/merge-patch+json', 'application/json'],
+    responses: { 200: 'Cluster', 202: 'Operation' },
+    query: [DRY_RUN_QUERY],
+    headers: [{ name: 'If-Match', description: 'The resourceVersion (ETag) you read; 412 if it changed since' }, IDEMPOTENCY_HEADER],
+    errors: [409, 412, 422],
+  })
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project') projectName: string,
+    @Param('cluster') name: string,
+    @Body(new ZodValidationPipe(ClusterPatchRequest)) body: z.output<typeof ClusterPatchRequest>,
+    @Query(new ZodValidationPipe(dryRunQuery, 'query')) query: z.output<typeof dryRunQuery>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const project = await this.auth.authorize(principal, projectName, 'editor');
+    const answer = await this.clusters.update(project, principal, name, body, ifMatch, mutation(query, idempotencyKey));
+    return respond(reply, answer, projectName);
+  }
+
+  @Delete(':cluster')
+  @Route({
+    operationId: 'deleteCluster',
+    summary: 'Delete a cluster and everything it created',
+    tag: 'clusters',
+    responses: MUTATION_RESPONSES,
+    query: [DRY_RUN_QUERY],
+    errors: [409],
+  })
+  async delete(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project') projectName: string,
+    @Param('cluster') name: string,
+    @Query(new ZodValidationPipe(dryRunQuery, 'query')) query: z.output<typeof dryRunQuery>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const project = await this.auth.authorize(principal, projectName, 'editor');
+    const answer = await this.clusters.delete(project, principal, name, mutation(query, undefined));
+    return respond(reply, answer, projectName);
+  }
+
+  @Post(':cluster/nodePools/:pool/scale')
+  @Route({
+    operationId: 'scaleNodePool',
+    summary: 'Set the number of machines in a node pool',
+    tag: 'clusters',
+    body: 'ScaleNodePoolRequest',
+    responses: { 200: 'Cluster', 202: 'Operation' },
+    query: [DRY_RUN_QUERY],
+    headers: [IDEMPOTENCY_HEADER],
+    errors: [409, 422],
+  })
+  async scale(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project') projectName: string,
+    @Param('cluster') name: string,
+    @Param('pool') pool: string,
+    @Body(new ZodValidationPipe(ScaleNodePoolRequest)) body: z.output<typeof ScaleNodePoolRequest>,
+    @Query(new ZodValidationPipe(dryRunQuery, 'query')) query: z.output<typeof dryRunQuery>,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const project = await this.auth.authorize(principal, projectName, 'editor');
+    const answer = await this.clusters.scale(project, principal, name, pool, body.replicas, mutation(query, idempotencyKey));
+    return respond(reply, answer, projectName);
+  }
+
+  @Get(':cluster/machines')
+  @Route({
+    operationId: 'listMachines',
+    summary: 'List a cluster’s machines',
+    tag: 'clusters',
+    responses: { 200: 'MachineList' },
+    query: [...PAGE_QUERY, { name: 'pool', description: 'Only machines of this node pool' }],
+  })
+  async machines(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project') projectName: string,
+    @Param('cluster') name: string,
+    @Query(new ZodValidationPipe(machinesQuery, 'query')) query: z.output<typeof machinesQuery>,
+  ) {
+    const project = await this.auth.authorize(principal, projectName, 'viewer');
+    return this.clusters.listMachines(project, name, query);
+  }
+}
+
+function mutation(query: z.output<typeof dryRunQuery>, idempotencyKey: string | undefined) {
+  return { dryRun: query.dryRun === 'true', ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) };
+}
+
+function respond<T>(reply: FastifyReply, answer: Answer<T>, projectName: string): T {
+  void reply.status(answer.status);
+  const body = answer.body as { id?: string; type?: string };
+  if (answer.status === 202 && body.id) {
+    void reply.header('location', `/v1/projects/${projectName}/operations/${body.id}`);
+  }
+  return answer.body;
+}

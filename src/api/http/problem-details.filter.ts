@@ -1,0 +1,79 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../../domain/errors.js';
+import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';
+
+const TITLES: Record<number, [string, string]> = {
+  400: ['bad-request', 'Bad request'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  429: ['too-many-requests', 'Too many requests'],
+};
+
+/** Turns any error into problem details; only a genuine fault becomes a 500, and it is logged. */
+export function toProblem(error: unknown, instance?: string, requestId?: string): Problem {
+  const base = { ...(instance ? { instance } : {}), ...(requestId ? { requestId } : {}) };
+  if (error instanceof DomainError) {
+    const fields = 'fields' in error ? (error as { fields: Problem['errors'] }).fields : undefined;
+    return {
+      type: PROBLEM_BASE + error.type,
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+      ...base,
+      ...(fields && fields.length > 0 ? { errors: fields } : {}),
+    };
+  }
+  const status = statusOf(error);
+  if (status !== undefined && status < 500) {
+    const [type, title] = TITLES[status] ?? ['client-error', 'Client error'];
+    return { type: PROBLEM_BASE + type, title, status, detail: detailOf(error), ...base };
+  }
+  return {
+    type: PROBLEM_BASE + 'internal',
+    title: 'Internal error',
+    status: 500,
+    detail: 'an unexpected error happened; it was logged with this request id',
+    ...base,
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof HttpException) return error.getStatus();
+  const code = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function detailOf(error: unknown): string {
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    if (typeof response === 'object' && response && 'message' in response) {
+      const message = (response as { message: unknown }).message;
+      return Array.isArray(message) ? message.join('; ') : String(message);
+    }
+    return error.message;
+  }
+  return error instanceof Error ? error.message : 'bad request';
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): void {
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = toProblem(error, request.url.split('?')[0], String(request.id));
+    if (problem.status >= 500) {
+      this.logger.error({ err: error, requestId: request.id }, 'request failed');
+    }
+    sendProblem(reply, problem);
+  }
+}

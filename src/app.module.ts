@@ -1,0 +1,98 @@
+import { Inject, Logger, Module, RequestMethod, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { Config } from './config/config.js';
+import { CONFIG } from './config/config.js';
+import { API_CONTROLLERS, WORKER_CONTROLLERS } from './api/api.controllers.js';
+import { AuthGuard } from './api/http/auth.guard.js';
+import { ProblemDetailsFilter } from './api/http/problem-details.filter.js';
+import { ClustersService } from './api/clusters/clusters.service.js';
+import { OperationsService } from './api/operations/operations.service.js';
+import { ProjectsService } from './api/projects/projects.service.js';
+import { AuthService } from './auth/auth.service.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { OpenApiDocumentHolder } from './openapi/openapi-document.holder.js';
+import type { DatabaseHandle } from './persistence/database.js';
+import { DATABASE, repositories } from './persistence/repositories.js';
+import { ProjectsRepository, TokensRepository } from './persistence/projects.repository.js';
+import { PROVIDERS, type ProviderRegistry } from './providers/infrastructure-provider.js';
+import { createProviderRegistry } from './providers/provider-registry.js';
+import { ReconcileQueue } from './queue/reconcile-queue.js';
+import { WorkerHost } from './queue/worker.host.js';
+import { ClusterReconciler } from './reconcilers/cluster/cluster.reconciler.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+
+export type ProcessRole = 'api' | 'worker' | 'all';
+
+/** Closes the database last, after the workers have stopped. */
+class DatabaseCloser implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.database.close();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRole(role: ProcessRole, config: Config, database: DatabaseHandle): DynamicModule {
+    const api = role !== 'worker';
+    const worker = role !== 'api';
+    const core: Provider[] = [
+      { provide: CONFIG, useValue: config },
+      { provide: DATABASE, useValue: database },
+      {
+        provide: PROVIDERS,
+        useFactory: () => createProviderRegistry(config, database),
+      },
+      { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      MetricsService,
+      ReconcileQueue,
+      DatabaseCloser,
+      OpenApiDocumentHolder,
+    ];
+    const apiProviders: Provider[] = [
+      { provide: APP_GUARD, useClass: AuthGuard },
+      { provide: TokensRepository, useFactory: () => repositories(database.db).tokens },
+      { provide: ProjectsRepository, useFactory: () => repositories(database.db).projects },
+      AuthService,
+      ClustersService,
+      OperationsService,
+      ProjectsService,
+    ];
+    const workerProviders: Provider[] = [
+      {
+        provide: ClusterReconciler,
+        inject: [PROVIDERS],
+        useFactory: (providers: ProviderRegistry) => {
+          const repos = repositories(database.db);
+          const logger = new Logger('reconciler');
+          return new ClusterReconciler(repos.clusters, repos.machines, repos.operations, providers, {
+            workerId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+            leaseSeconds: config.KAAS_LEASE_SECONDS,
+            retryBaseMs: config.KAAS_RETRY_BASE_SECONDS * 1000,
+            retryMaxMs: config.KAAS_RETRY_MAX_SECONDS * 1000,
+          }, { warn: (obj, msg) => logger.warn({ ...obj, msg }) });
+        },
+      },
+      WorkerHost,
+    ];
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.KAAS_LOG_LEVEL,
+            genReqId: (req) => String(req.headers['x-request-id'] ?? randomUUID()),
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+            customProps: () => ({ role }),
+          },
+          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+        }),
+      ],
+      controllers: api ? API_CONTROLLERS : WORKER_CONTROLLERS,
+      providers: [...core, ...(api ? apiProviders : []), ...(worker ? workerProviders : [])],
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** Where the process reads its configuration: the environment, validated once at start. */
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+export const configSchema = z.object({
+  KAAS_HOST: z.string().min(1).default('127.0.0.1'),
+  KAAS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  KAAS_PUBLIC_URL: z.url().optional(),
+  KAAS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAAS_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL; leave it unset for the embedded database')
+    .optional(),
+  KAAS_DATA_DIR: z.string().min(1).default('.data'),
+  KAAS_EMBEDDED_IN_MEMORY: booleanFlag(false),
+  KAAS_DATABASE_POOL_SIZE: positiveInt(10),
+  KAAS_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  KAAS_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('kaas'),
+  KAAS_BOOTSTRAP_TOKEN: z
+    .string()
+    .regex(/^kaas_[A-Za-z0-9_-]{32,}$/, 'must look like kaas_ followed by at least 32 URL-safe characters')
+    .optional(),
+  KAAS_WORKER_CONCURRENCY: positiveInt(8),
+  KAAS_RESYNC_INTERVAL_SECONDS: seconds(30),
+  KAAS_LEASE_SECONDS: seconds(30),
+  KAAS_JOB_STALLED_SECONDS: seconds(30),
+  KAAS_RETRY_BASE_SECONDS: seconds(2),
+  KAAS_RETRY_MAX_SECONDS: seconds(60),
+  KAAS_SHUTDOWN_TIMEOUT_SECONDS: seconds(30),
+  KAAS_PROVIDERS: z
+    .string()
+    .default('fake')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  KAAS_FAKE_BOOT_SECONDS: seconds(3),
+  KAAS_FAKE_DELETE_SECONDS: seconds(1),
+  KAAS_FAKE_FAILURES: z.string().default(''),
+  KAAS_QUOTA_CLUSTERS: positiveInt(20),
+  KAAS_QUOTA_NODES: positiveInt(500),
+  KAAS_MAX_POOL_REPLICAS: positiveInt(1000),
+  KAAS_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; every problem names its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** Nest injection token for the typed config. */
+export const CONFIG = Symbol('CONFIG');

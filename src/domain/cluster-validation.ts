@@ -1,0 +1,139 @@
+import type { ClusterSpec } from './cluster.js';
+import { desiredMachineCount } from './cluster.js';
+import type { FieldProblem } from './errors.js';
+import { compareVersions, resolveKubernetesVersion } from './versions.js';
+
+export interface ValidationLimits {
+  enabledProviders: readonly string[];
+  supportedVersions: readonly string[];
+  maxPoolReplicas: number;
+}
+
+/**
+ * Checks what the schema cannot: enabled providers, supported versions, unique pool names,
+ * replica limits, non-overlapping CIDRs. Returns the spec with versions resolved.
+ */
+export function validateClusterSpec(
+  spec: ClusterSpec,
+  limits: ValidationLimits,
+): { spec: ClusterSpec; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  if (!limits.enabledProviders.includes(spec.provider)) {
+    problems.push({
+      field: 'spec.provider',
+      message: `provider "${spec.provider}" is not enabled here; enabled: ${limits.enabledProviders.join(', ')}`,
+    });
+  }
+  const version = resolveKubernetesVersion(spec.kubernetesVersion, limits.supportedVersions);
+  if (!version) {
+    problems.push({
+      field: 'spec.kubernetesVersion',
+      message: `Kubernetes ${spec.kubernetesVersion} is not supported; supported: ${limits.supportedVersions.join(', ')}`,
+    });
+  }
+  const seen = new Set<string>();
+  const nodePools = spec.nodePools.map((pool, i) => {
+    if (seen.has(pool.name)) {
+      problems.push({ field: `spec.nodePools[${i}].name`, message: `pool name "${pool.name}" is used twice` });
+    }
+    seen.add(pool.name);
+    if (pool.replicas > limits.maxPoolReplicas) {
+      problems.push({
+        field: `spec.nodePools[${i}].replicas`,
+        message: `at most ${limits.maxPoolReplicas} replicas per pool`,
+      });
+    }
+    if (pool.upgrade.maxSurge === 0 && pool.upgrade.maxUnavailable === 0) {
+      problems.push({
+        field: `spec.nodePools[${i}].upgrade`,
+        message: 'maxSurge and maxUnavailable cannot both be 0: an upgrade could never make progress',
+      });
+    }
+    let poolVersion = version;
+    if (pool.version !== undefined) {
+      poolVersion = resolveKubernetesVersion(pool.version, limits.supportedVersions);
+      if (!poolVersion) {
+        problems.push({ field: `spec.nodePools[${i}].version`, message: `Kubernetes ${pool.version} is not supported` });
+      } else if (version && compareVersions(poolVersion, version) > 0) {
+        problems.push({
+          field: `spec.nodePools[${i}].version`,
+          message: `a pool cannot be newer than the control plane (${version})`,
+        });
+      }
+    }
+    return { ...pool, ...(poolVersion ? { version: poolVersion } : {}) };
+  });
+  if (cidrsOverlap(spec.network.podCidr, spec.network.serviceCidr)) {
+    problems.push({ field: 'spec.network.serviceCidr', message: 'overlaps spec.network.podCidr' });
+  }
+  return { spec: { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools }, problems };
+}
+
+/** Fields a running cluster cannot change, and changes this release cannot make yet. */
+export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (current.provider !== next.provider) {
+    problems.push({ field: 'spec.provider', message: 'is immutable: create a new cluster on the other provider' });
+  }
+  if (current.network.podCidr !== next.network.podCidr) {
+    problems.push({ field: 'spec.network.podCidr', message: 'is immutable after creation' });
+  }
+  if (current.network.serviceCidr !== next.network.serviceCidr) {
+    problems.push({ field: 'spec.network.serviceCidr', message: 'is immutable after creation' });
+  }
+  if (current.kubernetesVersion !== next.kubernetesVersion) {
+    problems.push({
+      field: 'spec.kubernetesVersion',
+      message: 'changing the version is a rolling upgrade, which this server does not offer yet',
+    });
+  }
+  next.nodePools.forEach((pool, i) => {
+    const before = current.nodePools.find((p) => p.name === pool.name);
+    if (before && before.version !== pool.version) {
+      problems.push({
+        field: `spec.nodePools[${i}].version`,
+        message: 'changing a pool version is a rolling upgrade, which this server does not offer yet',
+      });
+    }
+    if (before && (before.flavor !== pool.flavor || JSON.stringify(before.gpu) !== JSON.stringify(pool.gpu))) {
+      problems.push({
+        field: `spec.nodePools[${i}]`,
+        message: 'flavor and gpu of an existing pool are immutable: add a new pool and remove the old one',
+      });
+    }
+  });
+  return problems;
+}
+
+export function quotaProblems(
+  projectQuota: { clusters: number; nodes: number },
+  otherClusters: ClusterSpec[],
+  spec: ClusterSpec,
+  isNewCluster: boolean,
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (isNewCluster && otherClusters.length + 1 > projectQuota.clusters) {
+    problems.push({ field: 'name', message: `the project's quota of ${projectQuota.clusters} clusters is used up` });
+  }
+  const nodes = otherClusters.reduce((n, s) => n + desiredMachineCount(s), 0) + desiredMachineCount(spec);
+  if (nodes > projectQuota.nodes) {
+    problems.push({
+      field: 'spec.nodePools',
+      message: `this would bring the project to ${nodes} machines, over its quota of ${projectQuota.nodes}`,
+    });
+  }
+  return problems;
+}
+
+function cidrsOverlap(a: string, b: string): boolean {
+  const range = (cidr: string) => {
+    const [ip, bits] = cidr.split('/');
+    const start = ip!.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    const base = start - (start % size);
+    return [base, base + size - 1] as const;
+  };
+  const [a0, a1] = range(a);
+  const [b0, b1] = range(b);
+  return a0 <= b1 && b0 <= a1;
+}

@@ -1,0 +1,27 @@
+import { Controller, Get, Header, Optional } from '@nestjs/common';
+import { Public } from '../api/http/auth.guard.js';
+import { Route } from '../openapi/route.decorator.js';
+import { ReconcileQueue } from '../queue/reconcile-queue.js';
+import { MetricsService } from './metrics.service.js';
+
+@Controller('metrics')
+@Public()
+export class MetricsController {
+  constructor(
+    private readonly metrics: MetricsService,
+    @Optional() private readonly queue?: ReconcileQueue,
+  ) {}
+
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4')
+  @Route({ operationId: 'getMetrics', summary: 'Prometheus metrics', tag: 'health', responses: { 200: null }, public: true })
+  async scrape(): Promise<string> {
+    if (this.queue) {
+      const counts = await this.queue.queue.getJobCounts('active', 'waiting', 'delayed', 'failed').catch(() => undefined);
+      for (const [state, count] of Object.entries(counts ?? {})) {
+        this.metrics.queueJobs.set({ queue: 'reconcile', state }, count);
+      }
+    }
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,109 @@
+import type { ClusterSpec, NodePoolSpec, ProviderName } from '../domain/cluster.js';
+import type { FieldProblem } from '../domain/errors.js';
+import type { MachineRole } from '../domain/machine.js';
+
+/**
+ * The one contract through which reconcilers reach infrastructure. Every method is idempotent
+ * and keyed by deterministic names, so a reconcile that died half-way can simply run again:
+ * whatever was created before the crash is adopted, never duplicated.
+ */
+export interface InfrastructureProvider {
+  readonly name: ProviderName;
+
+  /** Checks what can be checked before anything is created; problems answer 422 at request time. */
+  preflight(spec: ClusterSpec): Promise<FieldProblem[]>;
+
+  /** Creates or adopts network, security groups, API load balancer and the like. */
+  ensureClusterInfrastructure(cluster: ClusterRef): Promise<InfrastructureState>;
+
+  /** Starts deleting the cluster's infrastructure; `gone` once nothing of it remains. */
+  deleteClusterInfrastructure(cluster: ClusterRef): Promise<{ gone: boolean }>;
+
+  /** Creates the named machine, or returns it if it already exists for this cluster. */
+  createMachine(cluster: ClusterRef, machine: MachineRequest): Promise<ProviderMachine>;
+
+  getMachine(cluster: ClusterRef, name: string): Promise<ProviderMachine | undefined>;
+
+  listMachines(cluster: ClusterRef): Promise<ProviderMachine[]>;
+
+  /** Starts deleting the named machine; a missing machine is not an error. */
+  deleteMachine(cluster: ClusterRef, name: string): Promise<void>;
+
+  /** Everything the provider holds tagged with this cluster's id: delete is done when empty. */
+  listTaggedResources(clusterId: string): Promise<TaggedResource[]>;
+
+  /** The tenant cluster's API as the control plane sees it (nodes, drain). */
+  connectTenant(cluster: ClusterRef): Promise<TenantCluster>;
+}
+
+export interface ClusterRef {
+  id: string;
+  name: string;
+  projectId: string;
+  spec: ClusterSpec;
+}
+
+export interface InfrastructureState {
+  ready: boolean;
+  /** The Kubernetes API endpoint, once known. */
+  endpoint?: string;
+  message?: string;
+  /** A hint for when to look again while not ready. */
+  retryAfterMs?: number;
+}
+
+export interface MachineRequest {
+  name: string;
+  role: MachineRole;
+  pool?: NodePoolSpec;
+  version: string;
+  flavor: string;
+}
+
+export type ProviderMachineState = 'provisioning' | 'running' | 'deleting' | 'failed';
+
+export interface ProviderMachine {
+  name: string;
+  providerId: string;
+  state: ProviderMachineState;
+  /** Node name the machine registers as in the tenant cluster. */
+  nodeName: string;
+  failureReason?: string;
+  /** A hint for when provisioning should be finished. */
+  readyInMs?: number;
+}
+
+export interface TaggedResource {
+  kind: string;
+  name: string;
+  id: string;
+}
+
+export interface TenantNode {
+  name: string;
+  ready: boolean;
+  /** When `ready` last changed, if the API says. */
+  readySince?: string;
+  unschedulable: boolean;
+}
+
+export interface DrainResult {
+  /** Every evictable pod is gone. */
+  drained: boolean;
+  /** Pods whose eviction a PodDisruptionBudget refused, as namespace/name. */
+  blockedBy: string[];
+}
+
+/** What the reconciler needs of a tenant cluster; providers with real clusters use src/kube. */
+export interface TenantCluster {
+  /** Null while the API server does not answer. */
+  listNodes(): Promise<TenantNode[] | null>;
+  cordon(nodeName: string): Promise<void>;
+  drain(nodeName: string, options: { timeoutMs: number }): Promise<DrainResult>;
+  deleteNode(nodeName: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Nest injection token for the map of enabled providers. */
+export const PROVIDERS = Symbol('PROVIDERS');
+export type ProviderRegistry = ReadonlyMap<ProviderName, InfrastructureProvider>;

@@ -1,0 +1,29 @@
+import type { Config } from '../config/config.js';
+import type { ProviderName } from '../domain/cluster.js';
+import type { DatabaseHandle } from '../persistence/database.js';
+import { PostgresFakeCloudStore } from './fake/fake-cloud.store.js';
+import { FakeProvider } from './fake/fake.provider.js';
+import { FaultInjector } from './fake/fault-injector.js';
+import type { InfrastructureProvider, ProviderRegistry } from './infrastructure-provider.js';
+
+/** Builds the providers KAAS_PROVIDERS enables; an unknown or unavailable name stops the start. */
+export function createProviderRegistry(config: Config, database: DatabaseHandle): ProviderRegistry {
+  const registry = new Map<ProviderName, InfrastructureProvider>();
+  for (const name of config.KAAS_PROVIDERS) {
+    switch (name) {
+      case 'fake':
+        registry.set(
+          'fake',
+          new FakeProvider(new PostgresFakeCloudStore(database.db), {
+            bootMs: config.KAAS_FAKE_BOOT_SECONDS * 1000,
+            deleteMs: config.KAAS_FAKE_DELETE_SECONDS * 1000,
+            faults: FaultInjector.parse(config.KAAS_FAKE_FAILURES),
+          }),
+        );
+        break;
+      default:
+        throw new Error(`KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake`);
+    }
+  }
+  return registry;
+}

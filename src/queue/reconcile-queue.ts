@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CONFIG, type Config } from '../config/config.js';
+import { createRedis, withTimeout } from './redis.js';
+import { QUEUES, reconcileJobId, type JobPayloads } from './jobs.js';
+
+/**
+ * Enqueues reconciles. A failure to enqueue never fails the request that recorded the work:
+ * the Operation is in the database and the periodic resync enqueues it again.
+ */
+@Injectable()
+export class ReconcileQueue implements OnApplicationShutdown {
+  private readonly logger = new Logger(ReconcileQueue.name);
+  readonly connection: Redis;
+  readonly queue: Queue<JobPayloads['reconcile-cluster']>;
+
+  constructor(@Inject(CONFIG) config: Config) {
+    this.connection = createRedis(config.KAAS_REDIS_URL, 'producer');
+    this.queue = new Queue(QUEUES.reconcile, { connection: this.connection, prefix: config.KAAS_QUEUE_PREFIX });
+    this.queue.on('error', () => undefined);
+  }
+
+  async enqueue(clusterId: string): Promise<boolean> {
+    try {
+      await withTimeout(this.enqueueNow(clusterId), 2_000, 'Redis');
+      return true;
+    } catch (error) {
+      this.logger.warn(`could not enqueue cluster ${clusterId}; the resync will: ${String(error)}`);
+      return false;
+    }
+  }
+
+  private async enqueueNow(clusterId: string): Promise<void> {
+    const jobId = reconcileJobId(clusterId);
+    await this.queue.add('reconcile-cluster', { clusterId }, {
+      jobId,
+      removeOnComplete: true,
+      removeOnFail: true,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+    });
+    // The add is a no-op while the cluster's job waits out a delay: bring it forward instead.
+    const existing = await this.queue.getJob(jobId);
+    if (existing && (await existing.isDelayed())) {
+      await existing.promote().catch(() => undefined);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    this.connection.disconnect();
+  }
+}

@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CONFIG, type Config } from '../config/config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ClusterReconciler } from '../reconcilers/cluster/cluster.reconciler.js';
+import { DATABASE } from '../persistence/repositories.js';
+import { repositories } from '../persistence/repositories.js';
+import type { DatabaseHandle } from '../persistence/database.js';
+import { createRedis, withTimeout } from './redis.js';
+import { QUEUES, RESYNC_SCHEDULER_ID, type JobName, type JobPayloads } from './jobs.js';
+import { ReconcileQueue } from './reconcile-queue.js';
+
+type Handler<N extends JobName> = (job: Job<JobPayloads[N]>, token: string | undefined) => Promise<void>;
+
+/**
+ * Runs the BullMQ workers. Every job name has exactly one handler (the compiler checks the
+ * map; a job of an unknown name fails without retry).
+ */
+@Injectable()
+export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('worker');
+  private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
+  private maintenance?: Queue;
+
+  private readonly handlers: { [N in JobName]: Handler<N> } = {
+    'reconcile-cluster': (job, token) => this.handleReconcile(job, token),
+    'resync-clusters': () => this.handleResync(),
+  };
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(DATABASE) private readonly database: DatabaseHandle,
+    private readonly reconciler: ClusterReconciler,
+    private readonly queue: ReconcileQueue,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const prefix = this.config.KAAS_QUEUE_PREFIX;
+    const stalledMs = this.config.KAAS_JOB_STALLED_SECONDS * 1000;
+    for (const [queue, concurrency] of [
+      [QUEUES.reconcile, this.config.KAAS_WORKER_CONCURRENCY],
+      [QUEUES.maintenance, 1],
+    ] as const) {
+      const connection = createRedis(this.config.KAAS_REDIS_URL, 'worker');
+      this.connections.push(connection);
+      const worker = new Worker(queue, (job, token) => this.dispatch(job, token), {
+        connection,
+        prefix,
+        concurrency,
+        lockDuration: stalledMs,
+        stalledInterval: Math.max(1_000, stalledMs / 2),
+        maxStalledCount: 1_000,
+      });
+      worker.on('error', (error) => this.logger.warn(`queue ${queue}: ${error.message}`));
+      worker.on('failed', (job, error) => this.logger.warn(`job ${job?.id ?? '?'} failed: ${error.message}`));
+      this.workers.push(worker);
+    }
+    const connection = createRedis(this.config.KAAS_REDIS_URL, 'worker');
+    this.connections.push(connection);
+    this.maintenance = new Queue(QUEUES.maintenance, { connection, prefix });
+    this.maintenance.on('error', () => undefined);
+    const every = this.config.KAAS_RESYNC_INTERVAL_SECONDS * 1000;
+    if (every > 0) {
+      await this.maintenance.upsertJobScheduler(RESYNC_SCHEDULER_ID, { every }, {
+        name: 'resync-clusters',
+        data: {},
+        opts: { removeOnComplete: true, removeOnFail: 100 },
+      });
+    }
+    // Start by catching up on whatever a previous process left unfinished.
+    void this.handleResync().catch((error: unknown) => this.logger.warn(`initial resync failed: ${String(error)}`));
+    this.logger.log(`workers started (reconcile concurrency ${this.config.KAAS_WORKER_CONCURRENCY})`);
+  }
+
+  private async dispatch(job: Job, token: string | undefined): Promise<void> {
+    const handler = this.handlers[job.name as JobName] as Handler<JobName> | undefined;
+    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+    await handler(job, token);
+  }
+
+  private async handleReconcile(job: Job<JobPayloads['reconcile-cluster']>, token: string | undefined): Promise<void> {
+    const stop = this.metrics.reconcileDuration.startTimer();
+    const outcome = await this.reconciler.reconcile(job.data.clusterId);
+    stop();
+    this.metrics.reconciles.inc({ result: outcome.result });
+    if (outcome.result === 'retrying' || outcome.result === 'failed') {
+      this.metrics.reconcileErrors.inc({ kind: outcome.result === 'failed' ? 'terminal' : 'transient' });
+    }
+    if (outcome.requeueAfterMs !== undefined && token) {
+      // Requeue under the same job id, like controller-runtime's RequeueAfter.
+      await job.moveToDelayed(Date.now() + outcome.requeueAfterMs, token);
+      throw new DelayedError();
+    }
+  }
+
+  private async handleResync(): Promise<void> {
+    const ids = await repositories(this.database.db).clusters.findNeedingResync(10_000);
+    for (const id of ids) await this.queue.enqueue(id);
+    if (ids.length > 0) this.logger.debug(`resync enqueued ${ids.length} clusters`);
+  }
+
+  /** Stops taking jobs and waits for the running ones, up to the shutdown timeout. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const timeoutMs = this.config.KAAS_SHUTDOWN_TIMEOUT_SECONDS * 1000;
+    await withTimeout(Promise.all(this.workers.map((w) => w.close())), timeoutMs, 'worker shutdown').catch(
+      async (error: unknown) => {
+        this.logger.warn(`${String(error)}; handing the remaining jobs back`);
+        await Promise.all(this.workers.map((w) => w.close(true)));
+      },
+    );
+    await this.maintenance?.close().catch(() => undefined);
+    for (const c of this.connections) c.disconnect();
+  }
+
+  async queueCounts(): Promise<Record<string, Record<string, number>>> {
+    const counts: Record<string, Record<string, number>> = {};
+    counts[QUEUES.reconcile] = await this.queue.queue.getJobCounts('active', 'waiting', 'delayed', 'failed');
+    return counts;
+  }
+}

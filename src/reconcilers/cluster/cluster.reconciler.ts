@@ -1,0 +1,376 @@
+import type { ClusterPhase } from '../../domain/cluster.js';
+import { ConditionReasons, ConditionTypes, setCondition, type Condition } from '../../domain/conditions.js';
+import { TerminalError, TransientError } from '../../domain/errors.js';
+import { StepNames } from '../../domain/plan.js';
+import type { OperationRecord, ClusterRecord } from '../../persistence/records.js';
+import type { ClustersRepository } from '../../persistence/clusters.repository.js';
+import type { MachinesRepository } from '../../persistence/machines.repository.js';
+import type { OperationsRepository } from '../../persistence/operations.repository.js';
+import type { ProviderRegistry, TenantCluster } from '../../providers/infrastructure-provider.js';
+import { buildStatus } from './cluster-status.js';
+import { ProgressReporter } from './progress-reporter.js';
+import type { PhaseResult, ReconcileContext } from './reconcile-context.js';
+import { reconcileInfrastructure } from './phases/infrastructure.phase.js';
+import { reconcileMachineGroup, type MachineGroup } from './phases/machines.phase.js';
+import { observeNodes, reconcileNodesReady } from './phases/nodes-ready.phase.js';
+import {
+  reconcileDeleteInfrastructure,
+  reconcileDeleteMachines,
+  reconcileVerifyDeleted,
+} from './phases/delete.phase.js';
+import { retryDelayMs } from './backoff.js';
+
+export interface ReconcileOutcome {
+  /** Look again after this long; absent when the cluster needs nothing until something changes. */
+  requeueAfterMs?: number;
+  result: 'converged' | 'waiting' | 'retrying' | 'failed' | 'cancelled' | 'idle' | 'deleted' | 'locked';
+}
+
+export interface ReconcilerOptions {
+  workerId: string;
+  leaseSeconds: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface ReconcileLogger {
+  warn(obj: object, msg: string): void;
+}
+
+type Phase = (ctx: ReconcileContext) => Promise<PhaseResult>;
+
+/**
+ * Level-triggered reconcile of one cluster: observe, compare, act one idempotent phase at a
+ * time, and write status and Operation progress on the way. Safe to run again at any point.
+ */
+export class ClusterReconciler {
+  constructor(
+    private readonly clusters: ClustersRepository,
+    private readonly machines: MachinesRepository,
+    private readonly operations: OperationsRepository,
+    private readonly providers: ProviderRegistry,
+    private readonly options: ReconcilerOptions,
+    private readonly logger: ReconcileLogger,
+  ) {}
+
+  async reconcile(clusterId: string): Promise<ReconcileOutcome> {
+    const { workerId, leaseSeconds } = this.options;
+    if (!(await this.clusters.acquireLease(clusterId, workerId, leaseSeconds))) {
+      return { result: 'locked', requeueAfterMs: 2_000 };
+    }
+    const renew = setInterval(() => {
+      this.clusters.acquireLease(clusterId, workerId, leaseSeconds).catch((error: unknown) => {
+        this.logger.warn({ err: error, clusterId }, 'lease renewal failed');
+      });
+    }, (leaseSeconds * 1000) / 3);
+    let deleted = false;
+    try {
+      const outcome = await this.reconcileLeased(clusterId);
+      deleted = outcome.result === 'deleted';
+      return outcome;
+    } finally {
+      clearInterval(renew);
+      if (!deleted) await this.clusters.releaseLease(clusterId, workerId);
+    }
+  }
+
+  private async reconcileLeased(clusterId: string): Promise<ReconcileOutcome> {
+    const cluster = await this.clusters.findById(clusterId);
+    if (!cluster || cluster.deletedAt) return { result: 'idle' };
+    const operation = await this.operations.activeForCluster(clusterId);
+
+    if (operation?.status === 'Cancelling') return this.finishCancel(cluster, operation);
+
+    const provider = this.providers.get(cluster.spec.provider);
+    if (!provider) {
+      return this.fail(cluster, operation, new TerminalError(
+        'ProviderDisabled',
+        `provider "${cluster.spec.provider}" is not enabled on this worker (KAAS_PROVIDERS)`,
+      ));
+    }
+    const ctx = await this.buildContext(cluster, operation, provider);
+    const deleting = cluster.deletionRequestedAt !== null;
+    const acting = operation !== undefined || deleting;
+    try {
+      if (!acting) return await this.observeOnly(ctx);
+      if (operation?.status === 'Pending') await this.operations.setStatus(operation.id, 'Running', { started: true });
+
+      const phases = deleting ? this.deletePhases() : this.applyPhases(ctx);
+      for (const phase of phases) {
+        if (operation && (await this.cancelRequested(operation.id))) {
+          return this.finishCancel(cluster, { ...operation, status: 'Cancelling' });
+        }
+        const result = await phase(ctx);
+        if (!result.done) {
+          if (!deleting) {
+            ctx.setCondition(ConditionTypes.Reconciling, true, ConditionReasons.NewGeneration, `working towards generation ${cluster.generation}: ${result.message}`);
+            ctx.setCondition(ConditionTypes.Ready, false, ConditionReasons.Provisioning, result.message);
+          }
+          await this.writeStatus(ctx, this.phaseWhileWorking(cluster), undefined, operation);
+          if (operation) await this.operations.clearAttemptErrors(operation.id);
+          return { result: 'waiting', requeueAfterMs: result.requeueAfterMs };
+        }
+      }
+      return await this.converged(ctx, operation, deleting);
+    } catch (error) {
+      if (error instanceof TerminalError) return this.fail(cluster, operation, error, ctx);
+      return this.retry(ctx, operation, error);
+    } finally {
+      await ctx.closeTenant();
+    }
+  }
+
+  private async buildContext(
+    cluster: ClusterRecord,
+    operation: OperationRecord | undefined,
+    provider: NonNullable<ReturnType<ProviderRegistry['get']>>,
+  ): Promise<ReconcileContext & { closeTenant(): Promise<void> }> {
+    const steps = operation ? await this.operations.steps(operation.id) : [];
+    let tenant: TenantCluster | undefined;
+    const ref = { id: cluster.id, name: cluster.name, projectId: cluster.projectId, spec: cluster.spec };
+    const ctx: ReconcileContext & { closeTenant(): Promise<void> } = {
+      cluster,
+      ref,
+      provider,
+      machines: this.machines,
+      progress: new ProgressReporter(this.operations, operation?.id, steps),
+      existing: await this.machines.listExisting(cluster.id),
+      conditions: cluster.status.conditions,
+      tenant: async () => (tenant ??= await provider.connectTenant(ref)),
+      closeTenant: async () => {
+        await tenant?.close();
+      },
+      setCondition: (type, ok, reason, message) => {
+        ctx.conditions = setCondition(ctx.conditions, {
+          type,
+          status: ok ? 'True' : 'False',
+          reason,
+          message,
+          observedGeneration: cluster.generation,
+        });
+      },
+    };
+    return ctx;
+  }
+
+  private applyPhases(ctx: ReconcileContext): Phase[] {
+    const { spec } = ctx.cluster;
+    const groups: MachineGroup[] = [
+      {
+        step: StepNames.controlPlane,
+        role: 'control-plane',
+        poolName: null,
+        desired: spec.controlPlane.replicas,
+        version: spec.kubernetesVersion,
+        flavor: spec.controlPlane.flavor,
+        drainTimeoutMs: 600_000,
+      },
+      ...spec.nodePools.map((pool) => ({
+        step: StepNames.nodePool(pool.name),
+        role: 'worker' as const,
+        pool,
+        poolName: pool.name,
+        desired: pool.replicas,
+        version: pool.version ?? spec.kubernetesVersion,
+        flavor: pool.flavor,
+        drainTimeoutMs: pool.upgrade.drainTimeoutSeconds * 1000,
+      })),
+      ...this.removedPools(ctx).map((name) => ({
+        step: StepNames.nodePool(name),
+        role: 'worker' as const,
+        poolName: name,
+        desired: 0,
+        version: spec.kubernetesVersion,
+        flavor: 'standard',
+        drainTimeoutMs: 600_000,
+      })),
+    ];
+    const [controlPlane, ...pools] = groups;
+    const machinesPhase = (group: MachineGroup): Phase => (c) => reconcileMachineGroup(c, group);
+    const poolsPhase: Phase = async (c) => {
+      // Pools scale side by side; the slowest decides when the phase is done.
+      const results = [];
+      for (const group of pools) results.push(await reconcileMachineGroup(c, group));
+      const waiting = results.filter((r) => !r.done);
+      const ok = waiting.length === 0;
+      c.setCondition(
+        ConditionTypes.NodePoolsReady,
+        ok,
+        ok ? ConditionReasons.AsExpected : ConditionReasons.Scaling,
+        ok ? 'every pool has its requested machines' : waiting.map((w) => (w.done ? '' : w.message)).join('; '),
+      );
+      return ok
+        ? { done: true }
+        : { done: false, requeueAfterMs: Math.min(...waiting.map((w) => (w.done ? Infinity : w.requeueAfterMs))), message: 'pools scaling' };
+    };
+    const controlPlanePhase: Phase = async (c) => {
+      const result = await machinesPhase(controlPlane!)(c);
+      c.setCondition(
+        ConditionTypes.ControlPlaneReady,
+        result.done,
+        result.done ? ConditionReasons.AsExpected : ConditionReasons.Provisioning,
+        result.done ? 'control plane machines are running' : result.message,
+      );
+      return result;
+    };
+    return [reconcileInfrastructure, controlPlanePhase, poolsPhase, reconcileNodesReady];
+  }
+
+  private removedPools(ctx: ReconcileContext): string[] {
+    const inSpec = new Set(ctx.cluster.spec.nodePools.map((p) => p.name));
+    return [...new Set(ctx.existing.filter((m) => m.role === 'worker' && m.pool && !inSpec.has(m.pool)).map((m) => m.pool!))];
+  }
+
+  private deletePhases(): Phase[] {
+    return [reconcileDeleteMachines, reconcileDeleteInfrastructure, reconcileVerifyDeleted];
+  }
+
+  private async converged(
+    ctx: ReconcileContext & { closeTenant(): Promise<void> },
+    operation: OperationRecord | undefined,
+    deleting: boolean,
+  ): Promise<ReconcileOutcome> {
+    const { cluster } = ctx;
+    if (deleting) {
+      await this.clusters.markDeleted(cluster.id);
+      if (operation) await this.operations.transition(operation.id, ['Pending', 'Running'], 'Succeeded');
+      return { result: 'deleted' };
+    }
+    ctx.setCondition(ConditionTypes.Ready, true, ConditionReasons.AsExpected, 'the cluster matches its spec and every node is Ready');
+    ctx.setCondition(ConditionTypes.Reconciling, false, ConditionReasons.AsExpected, `generation ${cluster.generation} is realised`);
+    await this.writeStatus(ctx, 'Running', cluster.generation);
+    if (operation && operation.targetGeneration <= cluster.generation) {
+      await this.operations.transition(operation.id, ['Pending', 'Running'], 'Succeeded');
+    }
+    // A spec change that landed during this pass is picked up at once.
+    const latest = await this.clusters.findById(cluster.id);
+    if (latest && latest.generation > cluster.generation) return { result: 'waiting', requeueAfterMs: 0 };
+    return { result: 'converged' };
+  }
+
+  private async observeOnly(ctx: ReconcileContext & { closeTenant(): Promise<void> }): Promise<ReconcileOutcome> {
+    const { cluster } = ctx;
+    if (cluster.observedGeneration === 0) return { result: 'idle' };
+    const ready = await observeNodes(ctx).catch(() => null);
+    const running = ctx.existing.filter((m) => m.phase === 'Running');
+    const allReady = ready !== null && running.every((m) => m.nodeName && ready.has(m.nodeName));
+    const phase: ClusterPhase = allReady ? 'Running' : 'Degraded';
+    await this.writeStatus(ctx, cluster.status.phase === 'Failed' ? 'Failed' : phase, undefined, undefined);
+    return { result: 'idle' };
+  }
+
+  private phaseWhileWorking(cluster: ClusterRecord): ClusterPhase {
+    if (cluster.deletionRequestedAt) return 'Deleting';
+    return cluster.observedGeneration === 0 ? 'Provisioning' : 'Updating';
+  }
+
+  private async writeStatus(
+    ctx: ReconcileContext,
+    phase: ClusterPhase,
+    observedGeneration: number | undefined,
+    operation?: OperationRecord,
+  ): Promise<void> {
+    const { cluster } = ctx;
+    const status = buildStatus({
+      spec: cluster.spec,
+      previous: cluster.status,
+      conditions: ctx.conditions,
+      machines: ctx.existing,
+      ...(ctx.readyNodes ? { readyNodes: ctx.readyNodes } : {}),
+      ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}),
+      phase,
+      observedGeneration: observedGeneration ?? cluster.observedGeneration,
+      ...(operation ? { currentOperationId: operation.id } : {}),
+    });
+    await this.clusters.writeStatus(cluster.id, status, observedGeneration);
+  }
+
+  private async cancelRequested(operationId: string): Promise<boolean> {
+    const current = await this.operations.findById(operationId);
+    return current?.status === 'Cancelling';
+  }
+
+  private async finishCancel(cluster: ClusterRecord, operation: OperationRecord): Promise<ReconcileOutcome> {
+    await this.clusters.pauseAt(cluster.id, cluster.generation);
+    await this.operations.transition(operation.id, ['Cancelling'], 'Cancelled', {
+      reason: 'Cancelled',
+      message: 'cancelled by request; the cluster was left as it was and resumes on the next spec change',
+      at: new Date().toISOString(),
+    });
+    const conditions = setCondition(cluster.status.conditions, {
+      type: ConditionTypes.Reconciling,
+      status: 'False',
+      reason: ConditionReasons.Paused,
+      message: `operation ${operation.id} was cancelled; change the spec to resume`,
+      observedGeneration: cluster.generation,
+    });
+    const machines = await this.machines.listExisting(cluster.id);
+    const status = buildStatus({
+      spec: cluster.spec,
+      previous: cluster.status,
+      conditions,
+      machines,
+      phase: 'Degraded',
+      observedGeneration: cluster.observedGeneration,
+    });
+    await this.clusters.writeStatus(cluster.id, status);
+    return { result: 'cancelled' };
+  }
+
+  private async fail(
+    cluster: ClusterRecord,
+    operation: OperationRecord | undefined,
+    error: TerminalError,
+    ctx?: ReconcileContext,
+  ): Promise<ReconcileOutcome> {
+    const at = new Date().toISOString();
+    if (operation) {
+      await this.operations.transition(operation.id, ['Pending', 'Running'], 'Failed', {
+        reason: error.reason,
+        message: error.message,
+        at,
+      });
+    }
+    let conditions: Condition[] = ctx?.conditions ?? cluster.status.conditions;
+    for (const type of [ConditionTypes.Ready, ConditionTypes.Reconciling]) {
+      conditions = setCondition(conditions, {
+        type,
+        status: 'False',
+        reason: ConditionReasons.TerminalError,
+        message: `${error.reason}: ${error.message}`,
+        observedGeneration: cluster.generation,
+      });
+    }
+    const status = buildStatus({
+      spec: cluster.spec,
+      previous: cluster.status,
+      conditions,
+      machines: ctx?.existing ?? (await this.machines.listExisting(cluster.id)),
+      ...(ctx?.readyNodes ? { readyNodes: ctx.readyNodes } : {}),
+      phase: cluster.observedGeneration === 0 || cluster.deletionRequestedAt ? 'Failed' : 'Degraded',
+      observedGeneration: cluster.observedGeneration,
+    });
+    await this.clusters.writeStatus(cluster.id, status);
+    return { result: 'failed' };
+  }
+
+  private async retry(
+    ctx: ReconcileContext,
+    operation: OperationRecord | undefined,
+    error: unknown,
+  ): Promise<ReconcileOutcome> {
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = error instanceof TransientError ? error.reason : 'UnexpectedError';
+    if (!(error instanceof TransientError)) this.logger.warn({ err: error, clusterId: ctx.cluster.id }, 'reconcile failed');
+    const attempts = operation
+      ? await this.operations.recordAttemptError(operation.id, { reason, message, at: new Date().toISOString() })
+      : 1;
+    ctx.setCondition(ConditionTypes.Reconciling, true, ConditionReasons.TransientError, `${reason}: ${message} (attempt ${attempts}, retrying)`);
+    ctx.setCondition(ConditionTypes.Ready, false, ConditionReasons.TransientError, `${reason}: ${message}`);
+    await this.writeStatus(ctx, this.phaseWhileWorking(ctx.cluster), undefined, operation).catch(() => undefined);
+    return {
+      result: 'retrying',
+      requeueAfterMs: retryDelayMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs),
+    };
+  }
+}

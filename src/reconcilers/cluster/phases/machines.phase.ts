@@ -1,0 +1,192 @@
+import { TerminalError } from '../../../domain/errors.js';
+import { shortSuffix, uuidv7 } from '../../../domain/ids.js';
+import { isLive, machineName, type MachinePhase, type MachineRole } from '../../../domain/machine.js';
+import type { NodePoolSpec } from '../../../domain/cluster.js';
+import { mapWithConcurrency } from '../../../common/concurrency.js';
+import type { MachineRecord } from '../../../persistence/records.js';
+import { DONE, POLL_MS, waitFor, type PhaseResult, type ReconcileContext } from '../reconcile-context.js';
+
+/** Provider calls in flight at once while a group scales; a 50-node pool boots together. */
+const PROVIDER_CONCURRENCY = 32;
+
+export interface MachineGroup {
+  step: string;
+  role: MachineRole;
+  /** Undefined for the control plane and for pools removed from the spec. */
+  pool?: NodePoolSpec;
+  poolName: string | null;
+  desired: number;
+  version: string;
+  flavor: string;
+  drainTimeoutMs: number;
+}
+
+/**
+ * Brings one group of machines (the control plane or a pool) to its desired count:
+ * record → create → observe for additions; cordon → drain → delete → observe for removals.
+ * Each transition is written before the provider call it leads to, so a crash at any point
+ * is picked up where it stopped.
+ */
+export async function reconcileMachineGroup(ctx: ReconcileContext, group: MachineGroup): Promise<PhaseResult> {
+  await syncWithProvider(ctx, group);
+  const liveMembers = inGroup(ctx, group).filter(isLiveMachine);
+
+  if (liveMembers.length < group.desired) {
+    await addMachines(ctx, group, group.desired - liveMembers.length);
+  } else if (liveMembers.length > group.desired) {
+    await chooseForRemoval(ctx, liveMembers, liveMembers.length - group.desired);
+  }
+
+  const removal = await advanceRemovals(ctx, group);
+  const members = inGroup(ctx, group);
+  const running = members.filter((m) => m.phase === 'Running').length;
+  const live = members.filter(isLiveMachine).length;
+  const deleting = members.filter((m) => m.phase === 'Deleting').length;
+
+  const stepDone = Math.max(0, running - (live - group.desired) - deleting);
+  if (running === group.desired && live === group.desired && deleting === 0) {
+    await ctx.progress.done(group.step);
+    return DONE;
+  }
+  const message =
+    removal.blockedMessage ??
+    `${running} of ${group.desired} machine${group.desired === 1 ? '' : 's'} running` +
+      (deleting > 0 ? `, ${deleting} being removed` : '');
+  await ctx.progress.running(group.step, Math.min(stepDone, group.desired), message);
+  return waitFor(message, removal.retryAfterMs ?? ctx.bootHintMs ?? POLL_MS);
+}
+
+function isLiveMachine(machine: MachineRecord): boolean {
+  return isLive(machine.phase as MachinePhase);
+}
+
+function inGroup(ctx: ReconcileContext, group: MachineGroup): MachineRecord[] {
+  return ctx.existing.filter((m) => m.role === group.role && (group.role === 'control-plane' || m.pool === group.poolName));
+}
+
+function replace(ctx: ReconcileContext, updated: MachineRecord): void {
+  ctx.existing = ctx.existing.map((m) => (m.id === updated.id ? updated : m));
+}
+
+async function setMachine(ctx: ReconcileContext, machine: MachineRecord, changes: Partial<MachineRecord>): Promise<MachineRecord> {
+  const updated = { ...machine, ...changes };
+  await ctx.machines.update(machine.id, changes);
+  replace(ctx, updated);
+  return updated;
+}
+
+/** Creates recorded-but-uncreated machines and refreshes the state of the others. */
+async function syncWithProvider(ctx: ReconcileContext, group: MachineGroup): Promise<void> {
+  await mapWithConcurrency(inGroup(ctx, group), PROVIDER_CONCURRENCY, async (machine) => {
+    if (machine.phase === 'Pending') {
+      const created = await ctx.provider.createMachine(ctx.ref, {
+        name: machine.name,
+        role: group.role,
+        ...(group.pool ? { pool: group.pool } : {}),
+        version: machine.version,
+        flavor: group.flavor,
+      });
+      machine = await setMachine(ctx, machine, {
+        providerId: created.providerId,
+        nodeName: created.nodeName,
+        phase: 'Provisioning',
+      });
+    }
+    if (machine.phase !== 'Provisioning' && machine.phase !== 'Running') return;
+    const observed = await ctx.provider.getMachine(ctx.ref, machine.name);
+    if (!observed) {
+      // Gone behind our back: record it as wanted again, and the next pass creates it anew.
+      await setMachine(ctx, machine, { phase: 'Pending', providerId: null });
+      return;
+    }
+    if (observed.state === 'failed') {
+      await setMachine(ctx, machine, { phase: 'Failed', failureReason: observed.failureReason ?? 'unknown' });
+      throw new TerminalError(
+        'MachineFailed',
+        `machine ${machine.name} failed at the provider: ${observed.failureReason ?? 'no reason given'}`,
+      );
+    }
+    if (observed.state === 'running' && machine.phase !== 'Running') {
+      await setMachine(ctx, machine, { phase: 'Running', nodeName: observed.nodeName });
+    }
+    if (observed.state === 'provisioning' && observed.readyInMs !== undefined) {
+      ctx.bootHintMs = Math.min(ctx.bootHintMs ?? POLL_MS, Math.max(50, observed.readyInMs));
+    }
+  });
+}
+
+async function addMachines(ctx: ReconcileContext, group: MachineGroup, count: number): Promise<void> {
+  const rows = await ctx.machines.insertMany(
+    Array.from({ length: count }, () => ({
+      id: uuidv7(),
+      clusterId: ctx.cluster.id,
+      name: machineName(ctx.cluster.name, group.poolName ?? undefined, shortSuffix()),
+      role: group.role,
+      pool: group.poolName,
+      phase: 'Pending',
+      version: group.version,
+    })),
+  );
+  ctx.existing = [...ctx.existing, ...rows];
+  await syncWithProvider(ctx, group);
+}
+
+/** Unhealthy and unfinished machines go first, then the newest. */
+async function chooseForRemoval(ctx: ReconcileContext, live: MachineRecord[], count: number): Promise<void> {
+  const rank = (m: MachineRecord) => (m.phase === 'Failed' ? 0 : m.phase === 'Pending' ? 1 : m.phase === 'Provisioning' ? 2 : 3);
+  const victims = [...live].sort((a, b) => rank(a) - rank(b) || b.id.localeCompare(a.id)).slice(0, count);
+  for (const victim of victims) {
+    await setMachine(ctx, victim, { phase: 'Deleting', drainStartedAt: new Date() });
+  }
+}
+
+interface RemovalProgress {
+  blockedMessage?: string;
+  retryAfterMs?: number;
+}
+
+async function advanceRemovals(ctx: ReconcileContext, group: MachineGroup): Promise<RemovalProgress> {
+  const blocked: string[] = [];
+  for (const machine of inGroup(ctx, group).filter((m) => m.phase === 'Deleting')) {
+    const observed = await ctx.provider.getMachine(ctx.ref, machine.name);
+    if (!observed) {
+      await setMachine(ctx, machine, { phase: 'Deleted' });
+      continue;
+    }
+    if (observed.state === 'deleting') continue;
+    if (machine.nodeName && observed.state === 'running') {
+      const drained = await drainNode(ctx, group, machine);
+      if (!drained.ok) {
+        blocked.push(drained.message);
+        continue;
+      }
+    }
+    await ctx.provider.deleteMachine(ctx.ref, machine.name);
+    if (machine.nodeName) {
+      const tenant = await ctx.tenant();
+      await tenant.deleteNode(machine.nodeName);
+    }
+  }
+  return blocked.length > 0 ? { blockedMessage: blocked.join('; '), retryAfterMs: 2_000 } : {};
+}
+
+async function drainNode(
+  ctx: ReconcileContext,
+  group: MachineGroup,
+  machine: MachineRecord,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const tenant = await ctx.tenant();
+  await tenant.cordon(machine.nodeName!);
+  const elapsed = Date.now() - (machine.drainStartedAt?.getTime() ?? Date.now());
+  const remaining = Math.max(0, group.drainTimeoutMs - elapsed);
+  const result = await tenant.drain(machine.nodeName!, { timeoutMs: Math.min(remaining, 10_000) });
+  if (result.drained) return { ok: true };
+  const pods = result.blockedBy.join(', ');
+  if (remaining <= 0 || elapsed >= group.drainTimeoutMs) {
+    throw new TerminalError(
+      'DrainTimeout',
+      `drain of node ${machine.nodeName} did not finish within ${Math.round(group.drainTimeoutMs / 1000)}s; blocked by PodDisruptionBudgets on pods: ${pods || 'none reported'}`,
+    );
+  }
+  return { ok: false, message: `drain of node ${machine.nodeName} blocked by pods ${pods}` };
+}

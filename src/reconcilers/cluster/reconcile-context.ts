@@ -1,0 +1,41 @@
+import type { ConditionReason } from '../../domain/conditions.js';
+import type { Condition } from '../../domain/conditions.js';
+import type { ClusterRecord, MachineRecord } from '../../persistence/records.js';
+import type { MachinesRepository } from '../../persistence/machines.repository.js';
+import type {
+  ClusterRef,
+  InfrastructureProvider,
+  TenantCluster,
+} from '../../providers/infrastructure-provider.js';
+import type { ProgressReporter } from './progress-reporter.js';
+
+/** What one reconcile pass knows and may touch. Phases read it and record what they saw. */
+export interface ReconcileContext {
+  cluster: ClusterRecord;
+  ref: ClusterRef;
+  provider: InfrastructureProvider;
+  machines: MachinesRepository;
+  progress: ProgressReporter;
+  /** Machines not yet gone, refreshed by the phases that change them. */
+  existing: MachineRecord[];
+  endpoint?: string;
+  readyNodes?: Set<string>;
+  /** Soonest moment a booting machine should be ready, from provider hints. */
+  bootHintMs?: number;
+  conditions: Condition[];
+  tenant(): Promise<TenantCluster>;
+  setCondition(type: Condition['type'], ok: boolean, reason: ConditionReason, message: string): void;
+}
+
+export type PhaseResult =
+  | { done: true }
+  | { done: false; requeueAfterMs: number; message: string };
+
+export const DONE: PhaseResult = { done: true };
+
+export function waitFor(message: string, requeueAfterMs: number): PhaseResult {
+  return { done: false, requeueAfterMs, message };
+}
+
+/** How soon to look again while machines boot, absent a hint from the provider. */
+export const POLL_MS = 1_000;

@@ -1,0 +1,101 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { FastifyInstance } from 'fastify';
+import { AppModule, type ProcessRole } from './app.module.js';
+import type { Config } from './config/config.js';
+import { openDatabase, type DatabaseHandle } from './persistence/database.js';
+import { AuthService } from './auth/auth.service.js';
+import { registerAuditHook } from './audit/audit.hook.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { buildOpenApiDocument } from './openapi/document.js';
+import { OpenApiDocumentHolder } from './openapi/openapi-document.holder.js';
+
+export interface RunningServer {
+  app: NestFastifyApplication;
+  database: DatabaseHandle;
+  url: string;
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
+  return openDatabase({
+    ...(config.KAAS_DATABASE_URL ? { url: config.KAAS_DATABASE_URL } : {}),
+    dataDir: config.KAAS_DATA_DIR,
+    inMemory: config.KAAS_EMBEDDED_IN_MEMORY,
+    poolSize: config.KAAS_DATABASE_POOL_SIZE,
+  });
+}
+
+/** Starts one kaas process of the given role and listens on the configured port. */
+export async function startServer(role: ProcessRole, config: Config, database?: DatabaseHandle): Promise<RunningServer> {
+  if (!config.KAAS_DATABASE_URL && role !== 'all') {
+    throw new Error(
+      `the embedded database lives inside one process, so "${role}" alone cannot share it; run "all", or set KAAS_DATABASE_URL to a PostgreSQL server`,
+    );
+  }
+  const db = database ?? (await openConfiguredDatabase(config));
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.KAAS_BODY_LIMIT_BYTES,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      req.headers['x-request-id'] = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(role, config, db), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  configureFastify(fastify, app.get(MetricsService));
+  if (role !== 'worker') {
+    registerAuditHook(fastify, db, new NestLogger('audit'));
+    await app.get(AuthService).bootstrap();
+  }
+  await app.init();
+  if (role !== 'worker') {
+    const document = buildOpenApiDocument(app);
+    app.get(OpenApiDocumentHolder).document = document;
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  }
+  await app.listen({ port: config.KAAS_PORT, host: config.KAAS_HOST });
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.KAAS_PORT;
+  const url = `http://${config.KAAS_HOST === '0.0.0.0' ? '127.0.0.1' : config.KAAS_HOST}:${port}`;
+  return {
+    app,
+    database: db,
+    url,
+    close: async () => {
+      await app.close();
+    },
+  };
+}
+
+function configureFastify(fastify: FastifyInstance, metrics: MetricsService): void {
+  fastify.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch (error) {
+      (error as { statusCode?: number }).statusCode = 400;
+      done(error as Error, undefined);
+    }
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+}
