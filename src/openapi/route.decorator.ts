@@ -46,44 +46,41 @@ const ERROR_TEXT: Record<number, string> = {
  * method name, schemas come from the zod registry by id.
  */
 export function Route(doc: RouteDoc): MethodDecorator {
-  const decorators: (MethodDecorator | ClassDecorator)[] = [
+  return applyDecorators(
     ApiOperation({ operationId: doc.operationId, summary: doc.summary }),
     ApiTags(doc.tag),
-  ];
-  if (doc.defaultStatus) decorators.push(HttpCode(doc.defaultStatus));
-  if (!doc.public) decorators.push(ApiSecurity('bearer'));
-  if (doc.body) {
-    decorators.push(ApiBody({ schema: ref(doc.body), required: true }));
-    if (doc.bodyContentTypes) decorators.push(ApiExtension('x-kaas-content-types', doc.bodyContentTypes));
-  }
-  for (const [status, schema] of Object.entries(doc.responses)) {
-    decorators.push(
-      ApiResponse({
-        status: Number(status),
-        description: describe(Number(status)),
-        ...(schema ? { schema: ref(schema) } : {}),
-      }),
-    );
-  }
-  const errors = doc.public ? [500] : [400, 401, 403, 404, 500, ...(doc.errors ?? [])];
-  for (const status of [...new Set(errors)].sort()) {
-    decorators.push(
-      ApiResponse({
-        status,
-        description: ERROR_TEXT[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: ref('Problem') } },
-      }),
-    );
-  }
-  for (const q of doc.query ?? []) {
-    decorators.push(
+    ...(doc.defaultStatus ? [HttpCode(doc.defaultStatus)] : []),
+    ...(doc.public ? [] : [ApiSecurity('bearer')]),
+    ...bodyDecorators(doc),
+    ...responseDecorators(doc),
+    ...(doc.query ?? []).map((q) =>
       ApiQuery({ name: q.name, description: q.description, required: q.required ?? false, schema: q.schema ?? { type: 'string' } }),
-    );
-  }
-  for (const h of doc.headers ?? []) {
-    decorators.push(ApiHeader({ name: h.name, description: h.description, required: h.required ?? false }));
-  }
-  return applyDecorators(...decorators);
+    ),
+    ...(doc.headers ?? []).map((h) => ApiHeader({ name: h.name, description: h.description, required: h.required ?? false })),
+  );
+}
+
+function bodyDecorators(doc: RouteDoc): MethodDecorator[] {
+  if (!doc.body) return [];
+  return [
+    ApiBody({ schema: ref(doc.body), required: true }),
+    ...(doc.bodyContentTypes ? [ApiExtension('x-kaas-content-types', doc.bodyContentTypes)] : []),
+  ];
+}
+
+function responseDecorators(doc: RouteDoc): MethodDecorator[] {
+  const successes = Object.entries(doc.responses).map(([status, schema]) =>
+    ApiResponse({ status: Number(status), description: describe(Number(status)), ...(schema ? { schema: ref(schema) } : {}) }),
+  );
+  const errors = doc.public ? [500] : [400, 401, 403, 404, 500, ...(doc.errors ?? [])];
+  const problems = [...new Set(errors)].sort().map((status) =>
+    ApiResponse({
+      status,
+      description: ERROR_TEXT[status] ?? 'Error',
+      content: { 'application/problem+json': { schema: ref('Problem') } },
+    }),
+  );
+  return [...successes, ...problems];
 }
 
 function describe(status: number): string {

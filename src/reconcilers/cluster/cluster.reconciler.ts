@@ -89,35 +89,51 @@ export class ClusterReconciler {
       ));
     }
     const ctx = await this.buildContext(cluster, operation, provider);
-    const deleting = cluster.deletionRequestedAt !== null;
-    const acting = operation !== undefined || deleting;
     try {
-      if (!acting) return await this.observeOnly(ctx);
-      if (operation?.status === 'Pending') await this.operations.setStatus(operation.id, 'Running', { started: true });
-
-      const phases = deleting ? this.deletePhases() : this.applyPhases(ctx);
-      for (const phase of phases) {
-        if (operation && (await this.cancelRequested(operation.id))) {
-          return this.finishCancel(cluster, { ...operation, status: 'Cancelling' });
-        }
-        const result = await phase(ctx);
-        if (!result.done) {
-          if (!deleting) {
-            ctx.setCondition(ConditionTypes.Reconciling, true, ConditionReasons.NewGeneration, `working towards generation ${cluster.generation}: ${result.message}`);
-            ctx.setCondition(ConditionTypes.Ready, false, ConditionReasons.Provisioning, result.message);
-          }
-          await this.writeStatus(ctx, this.phaseWhileWorking(cluster), undefined, operation);
-          if (operation) await this.operations.clearAttemptErrors(operation.id);
-          return { result: 'waiting', requeueAfterMs: result.requeueAfterMs };
-        }
-      }
-      return await this.converged(ctx, operation, deleting);
+      return await this.act(ctx, operation);
     } catch (error) {
       if (error instanceof TerminalError) return this.fail(cluster, operation, error, ctx);
       return this.retry(ctx, operation, error);
     } finally {
       await ctx.closeTenant();
     }
+  }
+
+  /** Runs the phases in order until one has to wait; with nothing to do, only observes. */
+  private async act(
+    ctx: ReconcileContext & { closeTenant(): Promise<void> },
+    operation: OperationRecord | undefined,
+  ): Promise<ReconcileOutcome> {
+    const { cluster } = ctx;
+    const deleting = cluster.deletionRequestedAt !== null;
+    if (!operation && !deleting) return this.observeOnly(ctx);
+    if (operation?.status === 'Pending') await this.operations.setStatus(operation.id, 'Running', { started: true });
+
+    const phases = deleting ? this.deletePhases() : this.applyPhases(ctx);
+    for (const phase of phases) {
+      if (operation && (await this.cancelRequested(operation.id))) {
+        return this.finishCancel(cluster, { ...operation, status: 'Cancelling' });
+      }
+      const result = await phase(ctx);
+      if (!result.done) return this.waiting(ctx, operation, result.message, result.requeueAfterMs);
+    }
+    return this.converged(ctx, operation, deleting);
+  }
+
+  private async waiting(
+    ctx: ReconcileContext,
+    operation: OperationRecord | undefined,
+    message: string,
+    requeueAfterMs: number,
+  ): Promise<ReconcileOutcome> {
+    const { cluster } = ctx;
+    if (!cluster.deletionRequestedAt) {
+      ctx.setCondition(ConditionTypes.Reconciling, true, ConditionReasons.NewGeneration, `working towards generation ${cluster.generation}: ${message}`);
+      ctx.setCondition(ConditionTypes.Ready, false, ConditionReasons.Provisioning, message);
+    }
+    await this.writeStatus(ctx, this.phaseWhileWorking(cluster), undefined, operation);
+    if (operation) await this.operations.clearAttemptErrors(operation.id);
+    return { result: 'waiting', requeueAfterMs };
   }
 
   private async buildContext(
@@ -191,17 +207,14 @@ export class ClusterReconciler {
       // Pools scale side by side; the slowest decides when the phase is done.
       const results = [];
       for (const group of pools) results.push(await reconcileMachineGroup(c, group));
-      const waiting = results.filter((r) => !r.done);
-      const ok = waiting.length === 0;
-      c.setCondition(
-        ConditionTypes.NodePoolsReady,
-        ok,
-        ok ? ConditionReasons.AsExpected : ConditionReasons.Scaling,
-        ok ? 'every pool has its requested machines' : waiting.map((w) => (w.done ? '' : w.message)).join('; '),
-      );
-      return ok
-        ? { done: true }
-        : { done: false, requeueAfterMs: Math.min(...waiting.map((w) => (w.done ? Infinity : w.requeueAfterMs))), message: 'pools scaling' };
+      const waiting = results.flatMap((r) => (r.done ? [] : [r]));
+      if (waiting.length === 0) {
+        c.setCondition(ConditionTypes.NodePoolsReady, true, ConditionReasons.AsExpected, 'every pool has its requested machines');
+        return { done: true };
+      }
+      const message = waiting.map((w) => w.message).join('; ');
+      c.setCondition(ConditionTypes.NodePoolsReady, false, ConditionReasons.Scaling, message);
+      return { done: false, requeueAfterMs: Math.min(...waiting.map((w) => w.requeueAfterMs)), message };
     };
     const controlPlanePhase: Phase = async (c) => {
       const result = await machinesPhase(controlPlane!)(c);

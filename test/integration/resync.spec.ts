@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Queue } from 'bullmq';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { repositories } from '../../src/persistence/repositories.js';
+import { initialStatus } from '../../src/domain/cluster.js';
+import { uuidv7 } from '../../src/domain/ids.js';
+import { planCluster } from '../../src/domain/plan.js';
+import { QUEUES } from '../../src/queue/jobs.js';
+import { ReconcileQueue } from '../../src/queue/reconcile-queue.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { clusterSpec, testConfig } from '../support/factories.js';
+import { eventually } from '../support/http.js';
+import { TEST_REDIS_URL } from '../support/env.js';
+
+/** A lost job is never a lost operation: the periodic resync finds recorded work and runs it. */
+describe('resync', () => {
+  let server: RunningServer;
+  let drop: () => Promise<void>;
+  let prefix: string;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    const config = testConfig({ KAAS_DATABASE_URL: db.url, KAAS_RESYNC_INTERVAL_SECONDS: '1' });
+    prefix = config.KAAS_QUEUE_PREFIX;
+    server = await startServer('all', config);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await drop?.();
+  });
+
+  it('completes an operation whose job never reached the queue', async () => {
+    const repos = repositories(server.database.db);
+    const project = (await repos.projects.findByName('default'))!;
+    const spec = clusterSpec();
+    // What the API writes when Redis is down at request time: state and Operation, no job.
+    const cluster = await repos.clusters.insert({ id: uuidv7(), projectId: project.id, name: 'orphaned-job', spec, status: initialStatus() });
+    const { operation } = await repos.operations.insert(
+      { id: uuidv7(), projectId: project.id, clusterId: cluster.id, clusterName: cluster.name, type: 'Create', status: 'Pending', targetGeneration: 1 },
+      planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
+    );
+    const done = await eventually(() => repos.operations.findById(operation.id), (op) => op?.status === 'Succeeded', 20_000);
+    expect(done!.status).toBe('Succeeded');
+    expect((await repos.clusters.findById(cluster.id))!.status.phase).toBe('Running');
+  });
+
+  it('completes an operation whose job was removed from Redis mid-way', async () => {
+    const repos = repositories(server.database.db);
+    const project = (await repos.projects.findByName('default'))!;
+    const spec = clusterSpec({ nodePools: [{ name: 'w', replicas: 3 }] });
+    const cluster = await repos.clusters.insert({ id: uuidv7(), projectId: project.id, name: 'dropped-job', spec, status: initialStatus() });
+    const { operation } = await repos.operations.insert(
+      { id: uuidv7(), projectId: project.id, clusterId: cluster.id, clusterName: cluster.name, type: 'Create', status: 'Pending', targetGeneration: 1 },
+      planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
+    );
+    await server.app.get(ReconcileQueue).enqueue(cluster.id);
+    await eventually(() => repos.operations.findById(operation.id), (op) => op?.status === 'Running', 10_000);
+    const queue = new Queue(QUEUES.reconcile, { connection: { url: TEST_REDIS_URL }, prefix });
+    await queue.obliterate({ force: true });
+    expect(await queue.getJobCounts('waiting', 'delayed', 'active')).toEqual({ waiting: 0, delayed: 0, active: 0 });
+    await queue.close();
+    const done = await eventually(() => repos.operations.findById(operation.id), (op) => op?.status === 'Succeeded', 20_000);
+    expect(done!.status).toBe('Succeeded');
+  });
+});
