@@ -193,15 +193,19 @@ check_pin() {
   fi
 }
 
-ldflags_for() {
-  local g="$1" v="${g_version[$1]}" flags="-s -w"
+ldflags_for() { # group [resolve-date: 1 (default) | 0 = placeholder, for the stamp]
+  local g="$1" v="${g_version[$1]}" flags="-s -w" resolve_date="${2:-1}"
   case "${g_kind[$g]}" in
     k8s)
       # kwokctl and kubeadm read `--version`; without these the binaries report v0.0.0-master.
       local major="${v%%.*}" minor rest date
       rest="${v#*.}"; minor="${rest%%.*}"
-      date="$(cd "${g_moddir[$g]}" && go list -m -json k8s.io/kubernetes | sed -n 's/^[[:space:]]*"Time": "\(.*\)",\{0,1\}$/\1/p')"
-      [[ -n "$date" ]] || date="1970-01-01T00:00:00Z"
+      # buildDate = publication time of the k8s.io/kubernetes version (fixed per version).
+      date="MODULE_TIME"
+      if ((resolve_date)); then
+        date="$(cd "${g_moddir[$g]}" && go list -m -json k8s.io/kubernetes | sed -n 's/^[[:space:]]*"Time": "\(.*\)",\{0,1\}$/\1/p')"
+        [[ -n "$date" ]] || date="1970-01-01T00:00:00Z"
+      fi
       local pkg
       for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
         flags+=" -X ${pkg}.gitVersion=v${v} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor}"
@@ -226,11 +230,11 @@ ldflags_for() {
   echo "$flags"
 }
 
-stamp_for() { # what a build of this group depends on; the ldflags are derived from these inputs
+stamp_for() { # everything a build of this group depends on (Go toolchain, go.mod/go.sum, flags)
   local g="$1"
   printf 'group=%s\nversion=%s\ngo=%s\npackages=%s\nmodule=%s\n' "$g" "${g_version[$g]}" "$go_version" \
     "${g_pkgs[$g]}" "$(cat "${g_moddir[$g]}/go.mod" "${g_moddir[$g]}/go.sum" | sha256sum | cut -d' ' -f1)"
-  printf 'script=%s\n' "$(sha256sum <"${BASH_SOURCE[0]}" | cut -d' ' -f1)"
+  printf 'flags=CGO_ENABLED=%s %s -trimpath -ldflags %s\n' "$CGO_ENABLED" "$GOFLAGS" "$(ldflags_for "$g" 0)"
 }
 
 is_current() {
