@@ -29,6 +29,12 @@ export default {
     },
     {
       ...common,
+      displayName: 'kwok',
+      testMatch: ['<rootDir>/test/kwok/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/e2e.ts'],
+    },
+    {
+      ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/e2e.ts'],

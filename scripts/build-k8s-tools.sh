@@ -294,25 +294,25 @@ build_group() { # runs in a subshell; writes "<status> <seconds>" to $results/<g
 
 total_start=$(date +%s)
 echo "kaas tools: ${go_version}; output ${tools_dir}; jobs=${jobs}; groups: ${selected[*]}"
-failed=0
-declare -a pids=()
 for g in "${selected[@]}"; do
   if ((jobs == 1)); then
-    build_group "$g" || failed=1
+    build_group "$g" || true
   else
-    while (($(jobs -rp | wc -l) >= jobs)); do wait -n || failed=1; done
+    while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
     build_group "$g" &
-    pids+=($!)
   fi
 done
-for p in "${pids[@]}"; do wait "$p" || failed=1; done
+wait
 total_end=$(date +%s)
 
 echo
 echo "Summary (wall time per group; groups built in parallel overlap):"
 printf '  %-10s %-9s %-7s %6s  %s\n' GROUP VERSION STATUS SECONDS BINARIES
+failed=0
 for g in "${selected[@]}"; do
-  read -r status secs <"${results}/${g}" 2>/dev/null || { status="not-run"; secs="-"; }
+  status="FAILED" secs="-"
+  [[ -f "${results}/${g}" ]] && read -r status secs <"${results}/${g}"
+  [[ "$status" == built || "$status" == cached ]] || failed=1
   bins=""
   for b in ${g_bins[$g]}; do bins+="${b} "; done
   printf '  %-10s %-9s %-7s %6s  %s\n' "$g" "${g_version[$g]}" "$status" "$secs" "${bins% }"

@@ -8,7 +8,7 @@ log() { printf 'kaas: %s\n' "$*" >&2; }
 node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
 
 ensure_node() {
-  local dir="$KAAS_CACHE_DIR/tools/node-$KAAS_NODE_VERSION"
+  local dir="$KAAS_CACHE_DIR/node-$KAAS_NODE_VERSION"
   if [ -x "$dir/bin/node" ]; then
     export PATH="$dir/bin:$PATH"
   fi

@@ -212,6 +212,10 @@ export const AuditRecordListSchema = z
   .object({ items: z.array(AuditRecordSchema), nextCursor: z.string().optional() })
   .meta({ id: 'AuditRecordList' });
 
+export const KubeconfigSchema = z
+  .object({ kubeconfig: z.string().meta({ description: 'kubeconfig YAML with cluster-admin credentials' }) })
+  .meta({ id: 'Kubeconfig' });
+
 export const ServerConfigSchema = z
   .object({
     providers: z.array(z.enum(PROVIDER_NAMES)),

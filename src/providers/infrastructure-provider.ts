@@ -34,6 +34,9 @@ export interface InfrastructureProvider {
 
   /** The tenant cluster's API as the control plane sees it (nodes, drain). */
   connectTenant(cluster: ClusterRef): Promise<TenantCluster>;
+
+  /** A cluster-admin kubeconfig for the user; undefined where there is no API server yet (or at all). */
+  adminKubeconfig(cluster: ClusterRef): Promise<string | undefined>;
 }
 
 export interface ClusterRef {

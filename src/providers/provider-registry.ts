@@ -5,6 +5,9 @@ import { PostgresFakeCloudStore } from './fake/fake-cloud.store.js';
 import { FakeProvider } from './fake/fake.provider.js';
 import { FaultInjector } from './fake/fault-injector.js';
 import type { InfrastructureProvider, ProviderRegistry } from './infrastructure-provider.js';
+import { KwokProvider } from './kwok/kwok.provider.js';
+import { KubernetesTools } from './kwok/kubernetes-tools.js';
+import { join, resolve } from 'node:path';
 
 /** Builds the providers KAAS_PROVIDERS enables; an unknown or unavailable name stops the start. */
 export function createProviderRegistry(config: Config, database: DatabaseHandle): ProviderRegistry {
@@ -21,8 +24,18 @@ export function createProviderRegistry(config: Config, database: DatabaseHandle)
           }),
         );
         break;
+      case 'kwok':
+        registry.set(
+          'kwok',
+          new KwokProvider({
+            workdir: resolve(config.KAAS_KWOK_WORKDIR ?? join(config.KAAS_DATA_DIR, 'kwok')),
+            bootMs: config.KAAS_KWOK_BOOT_SECONDS * 1000,
+            tools: new KubernetesTools(config.KAAS_TOOLS_DIR),
+          }),
+        );
+        break;
       default:
-        throw new Error(`KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake`);
+        throw new Error(`KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake, kwok`);
     }
   }
   return registry;

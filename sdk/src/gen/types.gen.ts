@@ -353,6 +353,13 @@ export type AuditRecordList = {
     nextCursor?: string;
 };
 
+export type Kubeconfig = {
+    /**
+     * kubeconfig YAML with cluster-admin credentials
+     */
+    kubeconfig: string;
+};
+
 export type ServerConfig = {
     providers: Array<'fake' | 'kwok' | 'openstack' | 'kind'>;
     kubernetesVersions: Array<string>;
@@ -1059,6 +1066,54 @@ export type ScaleNodePoolResponses = {
 };
 
 export type ScaleNodePoolResponse = ScaleNodePoolResponses[keyof ScaleNodePoolResponses];
+
+export type GetKubeconfigData = {
+    body?: never;
+    path: {
+        project: string;
+        cluster: string;
+    };
+    query?: never;
+    url: '/v1/projects/{project}/clusters/{cluster}/kubeconfig';
+};
+
+export type GetKubeconfigErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type GetKubeconfigError = GetKubeconfigErrors[keyof GetKubeconfigErrors];
+
+export type GetKubeconfigResponses = {
+    /**
+     * OK
+     */
+    200: Kubeconfig;
+};
+
+export type GetKubeconfigResponse = GetKubeconfigResponses[keyof GetKubeconfigResponses];
 
 export type ListMachinesData = {
     body?: never;

@@ -144,6 +144,19 @@ export class ClustersController {
     return respond(reply, answer, projectName);
   }
 
+  @Get(':cluster/kubeconfig')
+  @Route({
+    operationId: 'getKubeconfig',
+    summary: 'A cluster-admin kubeconfig for the cluster',
+    tag: 'clusters',
+    responses: { 200: 'Kubeconfig' },
+    errors: [409],
+  })
+  async kubeconfig(@CurrentPrincipal() principal: Principal, @Param('project') projectName: string, @Param('cluster') name: string) {
+    const project = await this.auth.authorize(principal, projectName, 'editor');
+    return this.clusters.kubeconfig(project, name);
+  }
+
   @Get(':cluster/machines')
   @Route({
     operationId: 'listMachines',

@@ -174,6 +174,21 @@ export class ClustersService {
     return toPage(rows, query.limit, machineView);
   }
 
+  async kubeconfig(project: ProjectRecord, name: string): Promise<{ kubeconfig: string }> {
+    const cluster = await this.find(project, name);
+    const provider = this.providers.get(cluster.spec.provider);
+    const ref = { id: cluster.id, name: cluster.name, projectId: cluster.projectId, spec: cluster.spec };
+    const kubeconfig = provider && cluster.status.endpoint ? await provider.adminKubeconfig(ref) : undefined;
+    if (!kubeconfig) {
+      throw new ConflictError(
+        cluster.status.endpoint
+          ? `the ${cluster.spec.provider} provider runs no Kubernetes API server, so there is no kubeconfig`
+          : `cluster "${name}" has no API endpoint yet; try again once its infrastructure is ready`,
+      );
+    }
+    return { kubeconfig };
+  }
+
   serverConfig() {
     return {
       providers: [...this.providers.keys()],

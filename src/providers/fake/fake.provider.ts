@@ -157,6 +157,11 @@ export class FakeProvider implements InfrastructureProvider {
     };
   }
 
+  /** The fake cloud runs no API server, so there is no kubeconfig to give. */
+  async adminKubeconfig(): Promise<string | undefined> {
+    return undefined;
+  }
+
   private toMachine(resource: FakeResource, now: Date): ProviderMachine {
     const base = { name: resource.name, providerId: `fake://${resource.id}`, nodeName: resource.name };
     if (resource.deleteRequestedAt) return { ...base, state: 'deleting' };

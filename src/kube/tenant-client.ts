@@ -1,0 +1,190 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  VersionApi,
+  setHeaderOptions,
+  type KubernetesObject,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { sleep } from '../common/concurrency.js';
+import type { DrainResult, TenantCluster, TenantNode } from '../providers/infrastructure-provider.js';
+import { isNotFound, isUnreachable, kubeMessage, kubeStatus } from './kube-errors.js';
+
+export const FIELD_MANAGER = 'kaas';
+
+/**
+ * The control plane's client of one tenant cluster: readiness, nodes, cordon and drain
+ * through the Eviction API, bootstrap tokens. Apply and rollout waits live in apply.ts.
+ */
+export class TenantKubeClient implements TenantCluster {
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly objects: KubernetesObjectApi;
+  private readonly version: VersionApi;
+
+  constructor(readonly config: KubeConfig) {
+    this.core = config.makeApiClient(CoreV1Api);
+    this.apps = config.makeApiClient(AppsV1Api);
+    this.version = config.makeApiClient(VersionApi);
+    this.objects = KubernetesObjectApi.makeApiClient(config);
+  }
+
+  static fromKubeconfig(kubeconfig: string): TenantKubeClient {
+    const config = new KubeConfig();
+    config.loadFromString(kubeconfig);
+    return new TenantKubeClient(config);
+  }
+
+  /** The server's version, or null while it does not answer. */
+  async serverVersion(): Promise<string | null> {
+    try {
+      return (await this.version.getCode()).gitVersion;
+    } catch (error) {
+      if (isUnreachable(error)) return null;
+      throw error;
+    }
+  }
+
+  async waitForApi(timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const version = await this.serverVersion().catch(() => null);
+      if (version) return version;
+      if (Date.now() > deadline) throw new Error(`the API server did not answer within ${timeoutMs} ms`);
+      await sleep(250);
+    }
+  }
+
+  async listNodes(): Promise<TenantNode[] | null> {
+    try {
+      const list = await this.core.listNode();
+      return list.items.map(toTenantNode);
+    } catch (error) {
+      if (isUnreachable(error)) return null;
+      throw error;
+    }
+  }
+
+  async cordon(nodeName: string): Promise<void> {
+    try {
+      await this.core.patchNode(
+        { name: nodeName, body: { spec: { unschedulable: true } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /**
+   * Evicts every pod on the node except DaemonSet and mirror pods, honouring
+   * PodDisruptionBudgets, until the node is empty or the timeout passes. Pods whose eviction
+   * a budget refuses are reported as namespace/name.
+   */
+  async drain(nodeName: string, options: { timeoutMs: number }): Promise<DrainResult> {
+    const deadline = Date.now() + options.timeoutMs;
+    let blockedBy: string[] = [];
+    for (;;) {
+      const pods = (await this.podsOn(nodeName)).filter(isEvictable);
+      if (pods.length === 0) return { drained: true, blockedBy: [] };
+      blockedBy = [];
+      for (const pod of pods) {
+        if (pod.metadata?.deletionTimestamp) continue;
+        const refused = await this.evict(pod);
+        if (refused) blockedBy.push(`${pod.metadata!.namespace}/${pod.metadata!.name}`);
+      }
+      if (Date.now() >= deadline) return { drained: false, blockedBy: blockedBy.sort() };
+      await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  async deleteNode(nodeName: string): Promise<void> {
+    try {
+      await this.core.deleteNode({ name: nodeName });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /**
+   * A bootstrap token as kubeadm reads it: a `bootstrap-token-<id>` Secret in kube-system that
+   * may authenticate joins and sign the cluster-info ConfigMap, expiring after `ttlSeconds`.
+   */
+  async createBootstrapToken(ttlSeconds: number, description = 'kaas node join'): Promise<string> {
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const pick = (n: number) => Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
+    const id = pick(6);
+    const secret = pick(16);
+    await this.core.createNamespacedSecret({
+      namespace: 'kube-system',
+      body: {
+        metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+        type: 'bootstrap.kubernetes.io/token',
+        stringData: {
+          description,
+          'token-id': id,
+          'token-secret': secret,
+          expiration: new Date(Date.now() + ttlSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          'usage-bootstrap-authentication': 'true',
+          'usage-bootstrap-signing': 'true',
+          'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+        },
+      },
+    });
+    return `${id}.${secret}`;
+  }
+
+  async close(): Promise<void> {
+    // Requests are not pooled per client; nothing to release.
+  }
+
+  private async podsOn(nodeName: string): Promise<V1Pod[]> {
+    const list = await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` });
+    return list.items;
+  }
+
+  /** Asks for an eviction; true when a PodDisruptionBudget refused it (HTTP 429). */
+  private async evict(pod: V1Pod): Promise<boolean> {
+    const name = pod.metadata!.name!;
+    const namespace = pod.metadata!.namespace!;
+    try {
+      await this.core.createNamespacedPodEviction({
+        name,
+        namespace,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+      });
+      return false;
+    } catch (error) {
+      const status = kubeStatus(error);
+      if (status === 429) return true;
+      if (status === 404) return false;
+      throw new Error(`eviction of ${namespace}/${name} failed: ${kubeMessage(error)}`);
+    }
+  }
+}
+
+function toTenantNode(node: V1Node): TenantNode {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    name: node.metadata!.name!,
+    ready: ready?.status === 'True',
+    ...(ready?.lastTransitionTime ? { readySince: new Date(ready.lastTransitionTime).toISOString() } : {}),
+    unschedulable: node.spec?.unschedulable === true,
+  };
+}
+
+/** DaemonSet pods come back anyway and mirror pods cannot be evicted: drains leave both. */
+function isEvictable(pod: V1Pod): boolean {
+  const owners = pod.metadata?.ownerReferences ?? [];
+  if (owners.some((o) => o.kind === 'DaemonSet')) return false;
+  if (pod.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+export type { KubernetesObject };

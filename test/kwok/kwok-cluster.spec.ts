@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PolicyV1Api } from '@kubernetes/client-node';
+import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
+import { TenantKubeClient } from '../../src/kube/tenant-client.js';
+import { applyManifests } from '../../src/kube/apply.js';
+import { KwokProvider, clusterProcesses } from '../../src/providers/kwok/kwok.provider.js';
+import { startKaas, type KaasProcess } from '../support/process.js';
+import { TEST_REDIS_URL } from '../support/env.js';
+import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
+import { eventually } from '../support/http.js';
+
+/**
+ * kaas driving real control planes (kube-apiserver, controller manager, scheduler, etcd) with
+ * nodes simulated by kwok, through the generated SDK.
+ */
+describe('kwok clusters through the SDK', () => {
+  let kaas: KaasProcess;
+  let client: KaasClient;
+  let dataDir: string;
+  let tenant: TenantKubeClient;
+  let clusterId: string;
+  const project = 'default';
+  const path = { project, cluster: 'kw' };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kaas-kwok-e2e-'));
+    kaas = await startKaas('all', {
+      KAAS_DATA_DIR: dataDir,
+      KAAS_PROVIDERS: 'fake,kwok',
+      KAAS_KWOK_BOOT_SECONDS: '1',
+      KAAS_REDIS_URL: TEST_REDIS_URL,
+      KAAS_QUEUE_PREFIX: uniquePrefix(),
+      KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    });
+    client = createKaasClient({ baseUrl: kaas.url, token: ADMIN_TOKEN });
+  });
+
+  afterAll(async () => {
+    await kaas?.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const wait = (op: Operation) => client.waitForOperation(project, op.id, { timeoutMs: 150_000, intervalMs: 250 });
+  const scale = async (pool: string, replicas: number) =>
+    (await unwrap(client.scaleNodePool({ path: { ...path, pool }, body: { replicas } }))) as Operation;
+  const poolNodes = async (pool: string) =>
+    (await tenant.core.listNode({ labelSelector: `kaas.dev/pool=${pool}` })).items.map((n) => n.metadata!.name!).sort();
+
+  it('creates a cluster with a CPU and a GPU pool: Running, every node Ready, GPUs visible', async () => {
+    const op = (await unwrap(
+      client.createCluster({
+        path: { project },
+        body: {
+          name: 'kw',
+          spec: {
+            provider: 'kwok',
+            kubernetesVersion: '1.37',
+            nodePools: [
+              { name: 'cpu', replicas: 2, labels: { tier: 'general' }, upgrade: { drainTimeoutSeconds: 60 } },
+              {
+                name: 'gpu',
+                replicas: 1,
+                flavor: 'gpu-small',
+                gpu: { count: 2, type: 'nvidia-l4' },
+                taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
+              },
+            ],
+          },
+        },
+      }),
+    )) as Operation;
+    clusterId = op.clusterId;
+    const final = await wait(op);
+    expect(final.status).toBe('Succeeded');
+    const cluster = await unwrap(client.getCluster({ path }));
+    expect(cluster.status).toMatchObject({ phase: 'Running', nodeCounts: { desired: 4, total: 4, ready: 4 } });
+    expect(cluster.status.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+
+    const { kubeconfig } = await unwrap(client.getKubeconfig({ path }));
+    tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
+    expect(await tenant.serverVersion()).toBe('v1.37.2');
+    const nodes = (await tenant.listNodes())!;
+    expect(nodes).toHaveLength(4);
+    expect(nodes.every((n) => n.ready)).toBe(true);
+    const gpu = (await tenant.core.listNode({ labelSelector: 'kaas.dev/pool=gpu' })).items[0]!;
+    expect(gpu.status!.capacity!['nvidia.com/gpu']).toBe('2');
+    expect(gpu.metadata!.labels!['nvidia.com/gpu.product']).toBe('nvidia-l4');
+    expect(gpu.spec!.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }]);
+    const cpu = (await tenant.core.listNode({ labelSelector: 'kaas.dev/pool=cpu' })).items;
+    expect(cpu.every((n) => n.metadata!.labels!.tier === 'general')).toBe(true);
+  });
+
+  it('scales a pool up and down, nodes following', async () => {
+    expect((await wait(await scale('cpu', 3))).status).toBe('Succeeded');
+    expect(await poolNodes('cpu')).toHaveLength(3);
+    expect((await wait(await scale('cpu', 2))).status).toBe('Succeeded');
+    const machines = await unwrap(client.listMachines({ path, query: { pool: 'cpu' } }));
+    expect(await poolNodes('cpu')).toEqual(machines.items.map((m) => m.nodeName).sort());
+  });
+
+  it('holds a scale-down while a PodDisruptionBudget blocks the drain, naming the pod, then finishes', async () => {
+    const machines = await unwrap(client.listMachines({ path, query: { pool: 'cpu' } }));
+    const newest = machines.items.map((m) => m).sort((a, b) => b.id.localeCompare(a.id))[0]!;
+    await guardPodOn(newest.nodeName!);
+    const op = await scale('cpu', 1);
+    const blocked = await eventually(
+      () => unwrap(client.getOperation({ path: { project, operation: op.id } })),
+      (o) => (o.steps[0]?.message ?? '').includes('pdb-test/guarded'),
+      60_000,
+    );
+    expect(blocked.status).toBe('Running');
+    expect(blocked.steps[0]!.message).toContain(`drain of node ${newest.nodeName} blocked by pods pdb-test/guarded`);
+    await tenant.config.makeApiClient(PolicyV1Api).deleteNamespacedPodDisruptionBudget({ name: 'guard', namespace: 'pdb-test' });
+    expect((await wait(op)).status).toBe('Succeeded');
+    expect(await poolNodes('cpu')).toHaveLength(1);
+    expect(await poolNodes('cpu')).not.toContain(newest.nodeName);
+  });
+
+  it('fails the scale-down after the drain timeout with a message naming the pod', async () => {
+    const patch = await unwrap(
+      client.updateCluster({
+        path,
+        body: {
+          spec: {
+            nodePools: [
+              { name: 'cpu', replicas: 2, labels: { tier: 'general' }, upgrade: { drainTimeoutSeconds: 3 } },
+              { name: 'gpu', replicas: 1, flavor: 'gpu-small', gpu: { count: 2, type: 'nvidia-l4' }, taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] },
+            ],
+          },
+        },
+      }),
+    );
+    expect((await wait(patch as Operation)).status).toBe('Succeeded');
+    const machines = await unwrap(client.listMachines({ path, query: { pool: 'cpu' } }));
+    const newest = machines.items.sort((a, b) => b.id.localeCompare(a.id))[0]!;
+    await guardPodOn(newest.nodeName!);
+    const final = await wait(await scale('cpu', 1));
+    expect(final.status).toBe('Failed');
+    expect(final.error).toMatchObject({ reason: 'DrainTimeout' });
+    expect(final.error!.message).toContain('pdb-test/guarded');
+    await tenant.config.makeApiClient(PolicyV1Api).deleteNamespacedPodDisruptionBudget({ name: 'guard', namespace: 'pdb-test' });
+  });
+
+  it('recovers when the control plane dies mid-operation: the next reconcile restarts it', async () => {
+    const dir = join(dataDir, 'kwok', 'clusters', KwokProvider.clusterName(clusterId));
+    const apiserver = clusterProcesses(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kube-apiserver'));
+    expect(apiserver).toHaveLength(1);
+    process.kill(apiserver[0]!, 'SIGKILL');
+    await eventually(() => tenant.serverVersion(), (v) => v === null, 10_000);
+    const op = await scale('gpu', 2);
+    const final = await wait(op);
+    expect(final.status).toBe('Succeeded');
+    expect(await tenant.serverVersion()).toBe('v1.37.2');
+    expect(await poolNodes('gpu')).toHaveLength(2);
+  });
+
+  it('deletes the cluster leaving no process and no file', async () => {
+    const dir = join(dataDir, 'kwok', 'clusters', KwokProvider.clusterName(clusterId));
+    expect(existsSync(dir)).toBe(true);
+    expect(clusterProcesses(dir).length).toBeGreaterThanOrEqual(4);
+    const final = await wait((await unwrap(client.deleteCluster({ path }))) as Operation);
+    expect(final.status).toBe('Succeeded');
+    expect(existsSync(dir)).toBe(false);
+    expect(clusterProcesses(dir)).toEqual([]);
+  });
+
+  async function guardPodOn(nodeName: string) {
+    await applyManifests(
+      tenant,
+      `
+apiVersion: v1
+kind: Namespace
+metadata: { name: pdb-test }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: guarded, namespace: pdb-test, labels: { app: guarded } }
+spec: { nodeName: ${nodeName}, containers: [{ name: c, image: busybox }] }
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: { name: guard, namespace: pdb-test }
+spec: { minAvailable: 1, selector: { matchLabels: { app: guarded } } }
+`,
+    );
+    await eventually(
+      () => tenant.config.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: 'guard', namespace: 'pdb-test' }),
+      (pdb) => pdb.status?.currentHealthy === 1 && pdb.status?.disruptionsAllowed === 0,
+      30_000,
+    );
+  }
+});

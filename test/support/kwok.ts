@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubernetesTools } from '../../src/providers/kwok/kubernetes-tools.js';
+import { Kwokctl } from '../../src/providers/kwok/kwokctl.js';
+import { TenantKubeClient } from '../../src/kube/tenant-client.js';
+
+/** A real control plane from the built binaries (kwokctl's binary runtime), for one test file. */
+export async function startKwokCluster(version = '1.37.2'): Promise<{
+  client: TenantKubeClient;
+  kubeconfig: string;
+  workdir: string;
+  stop: () => Promise<void>;
+}> {
+  const workdir = mkdtempSync(join(tmpdir(), 'kaas-kwok-'));
+  const kwokctl = new Kwokctl(new KubernetesTools(), workdir);
+  const name = `test-${Math.random().toString(36).slice(2, 8)}`;
+  await kwokctl.create(name, version, 120_000);
+  const kubeconfig = kwokctl.kubeconfig(name);
+  const client = TenantKubeClient.fromKubeconfig(kubeconfig);
+  await client.waitForApi(60_000);
+  return {
+    client,
+    kubeconfig,
+    workdir,
+    stop: async () => {
+      await kwokctl.delete(name).catch(() => undefined);
+      rmSync(workdir, { recursive: true, force: true });
+    },
+  };
+}
