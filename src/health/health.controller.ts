@@ -4,12 +4,10 @@ import { CONFIG, type Config } from '../config/config.js';
 import type { DatabaseHandle } from '../persistence/database.js';
 import { DATABASE } from '../persistence/repositories.js';
 import { createRedis, withTimeout } from '../queue/redis.js';
-import { Public } from '../api/http/auth.guard.js';
 import { Route } from '../openapi/route.decorator.js';
 import type { OnApplicationShutdown } from '@nestjs/common';
 
 @Controller()
-@Public()
 export class HealthController implements OnApplicationShutdown {
   private readonly redis;
 
@@ -22,14 +20,14 @@ export class HealthController implements OnApplicationShutdown {
 
   /** Liveness: the process serves requests. */
   @Get('healthz')
-  @Route({ operationId: 'getHealth', summary: 'Liveness', tag: 'health', responses: { 200: null }, public: true })
+  @Route({ operationId: 'getHealth', summary: 'Liveness', tag: 'health', responses: { 200: null }, access: 'public' })
   health() {
     return { status: 'ok' };
   }
 
   /** Readiness: the database and Redis answer. */
   @Get('readyz')
-  @Route({ operationId: 'getReadiness', summary: 'Readiness: database and Redis', tag: 'health', responses: { 200: null, 503: null }, public: true })
+  @Route({ operationId: 'getReadiness', summary: 'Readiness: database and Redis', tag: 'health', responses: { 200: null, 503: null }, access: 'public' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const check = async (fn: () => Promise<unknown>) => {
       try {

@@ -40,7 +40,8 @@ async function applyOne(client: TenantKubeClient, object: KubernetesObject) {
   try {
     await client.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   } catch (error) {
-    throw new Error(`apply of ${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}: ${kubeMessage(error)}`);
+    const where = `${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
+    throw new Error(`apply of ${object.kind} ${where}: ${kubeMessage(error)}`, { cause: error });
   }
   return {
     apiVersion: object.apiVersion!,
@@ -83,43 +84,41 @@ export async function waitForRollout(
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'not found';
   for (;;) {
-    const state = await rolloutState(client, kind, namespace, name).catch((error: unknown) => {
+    const state = await ROLLOUT_STATE[kind](client, namespace, name).catch((error: unknown) => {
       if (isNotFound(error)) return { done: false, message: 'not found' };
       throw error;
     });
     if (state.done) return;
-    last = state.message;
-    if (Date.now() > deadline) throw new Error(`${kind} ${namespace}/${name} not available within ${timeoutMs} ms: ${last}`);
+    if (Date.now() > deadline) throw new Error(`${kind} ${namespace}/${name} not available within ${timeoutMs} ms: ${state.message}`);
     await sleep(250);
   }
 }
 
-async function rolloutState(client: TenantKubeClient, kind: RolloutKind, namespace: string, name: string): Promise<{ done: boolean; message: string }> {
-  switch (kind) {
-    case 'Deployment': {
-      const d = await client.apps.readNamespacedDeployment({ name, namespace });
-      const want = d.spec?.replicas ?? 1;
-      const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
-      const available = d.status?.availableReplicas ?? 0;
-      const updated = d.status?.updatedReplicas ?? 0;
-      return { done: observed && available >= want && updated >= want, message: `${available}/${want} available, ${updated} updated` };
-    }
-    case 'DaemonSet': {
-      const d = await client.apps.readNamespacedDaemonSet({ name, namespace });
-      const want = d.status?.desiredNumberScheduled ?? 0;
-      const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
-      const available = d.status?.numberAvailable ?? 0;
-      const updated = d.status?.updatedNumberScheduled ?? 0;
-      return { done: observed && available >= want && updated >= want, message: `${available}/${want} available` };
-    }
-    case 'StatefulSet': {
-      const s = await client.apps.readNamespacedStatefulSet({ name, namespace });
-      const want = s.spec?.replicas ?? 1;
-      const observed = (s.status?.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
-      const ready = s.status?.availableReplicas ?? s.status?.readyReplicas ?? 0;
-      return { done: observed && ready >= want && (s.status?.updatedReplicas ?? 0) >= want, message: `${ready}/${want} available` };
-    }
-  }
+interface RolloutState {
+  done: boolean;
+  message: string;
 }
+
+function rollout(generation: number | undefined, observed: number | undefined, want: number, available: number, updated: number): RolloutState {
+  const seen = (observed ?? 0) >= (generation ?? 0);
+  return { done: seen && available >= want && updated >= want, message: `${available}/${want} available, ${updated} updated` };
+}
+
+const ROLLOUT_STATE: Record<RolloutKind, (client: TenantKubeClient, namespace: string, name: string) => Promise<RolloutState>> = {
+  Deployment: async (client, namespace, name) => {
+    const d = await client.apps.readNamespacedDeployment({ name, namespace });
+    const s = d.status;
+    return rollout(d.metadata?.generation, s?.observedGeneration, d.spec?.replicas ?? 1, s?.availableReplicas ?? 0, s?.updatedReplicas ?? 0);
+  },
+  DaemonSet: async (client, namespace, name) => {
+    const d = await client.apps.readNamespacedDaemonSet({ name, namespace });
+    const s = d.status;
+    return rollout(d.metadata?.generation, s?.observedGeneration, s?.desiredNumberScheduled ?? 0, s?.numberAvailable ?? 0, s?.updatedNumberScheduled ?? 0);
+  },
+  StatefulSet: async (client, namespace, name) => {
+    const d = await client.apps.readNamespacedStatefulSet({ name, namespace });
+    const s = d.status;
+    return rollout(d.metadata?.generation, s?.observedGeneration, d.spec?.replicas ?? 1, s?.availableReplicas ?? 0, s?.updatedReplicas ?? 0);
+  },
+};

@@ -88,11 +88,10 @@ export class TenantKubeClient implements TenantCluster {
    */
   async drain(nodeName: string, options: { timeoutMs: number }): Promise<DrainResult> {
     const deadline = Date.now() + options.timeoutMs;
-    let blockedBy: string[] = [];
     for (;;) {
       const pods = (await this.podsOn(nodeName)).filter(isEvictable);
       if (pods.length === 0) return { drained: true, blockedBy: [] };
-      blockedBy = [];
+      const blockedBy: string[] = [];
       for (const pod of pods) {
         if (pod.metadata?.deletionTimestamp) continue;
         const refused = await this.evict(pod);
@@ -163,7 +162,7 @@ export class TenantKubeClient implements TenantCluster {
       const status = kubeStatus(error);
       if (status === 429) return true;
       if (status === 404) return false;
-      throw new Error(`eviction of ${namespace}/${name} failed: ${kubeMessage(error)}`);
+      throw new Error(`eviction of ${namespace}/${name} failed: ${kubeMessage(error)}`, { cause: error });
     }
   }
 }

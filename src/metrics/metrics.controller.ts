@@ -1,11 +1,9 @@
 import { Controller, Get, Header, Optional } from '@nestjs/common';
-import { Public } from '../api/http/auth.guard.js';
 import { Route } from '../openapi/route.decorator.js';
 import { ReconcileQueue } from '../queue/reconcile-queue.js';
 import { MetricsService } from './metrics.service.js';
 
 @Controller('metrics')
-@Public()
 export class MetricsController {
   constructor(
     private readonly metrics: MetricsService,
@@ -14,7 +12,7 @@ export class MetricsController {
 
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4')
-  @Route({ operationId: 'getMetrics', summary: 'Prometheus metrics', tag: 'health', responses: { 200: null }, public: true })
+  @Route({ operationId: 'getMetrics', summary: 'Prometheus metrics', tag: 'health', responses: { 200: null }, access: 'public' })
   async scrape(): Promise<string> {
     if (this.queue) {
       const counts = await this.queue.queue.getJobCounts('active', 'waiting', 'delayed', 'failed').catch(() => undefined);

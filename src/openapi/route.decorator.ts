@@ -1,4 +1,5 @@
-import { applyDecorators, HttpCode } from '@nestjs/common';
+import { applyDecorators, HttpCode, SetMetadata } from '@nestjs/common';
+import type { Role } from '../auth/principal.js';
 import { ApiBody, ApiExtension, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -10,8 +11,15 @@ export interface QueryDoc {
   schema?: Record<string, unknown>;
 }
 
+/** Who may call a route: a role in the route's project, or a platform administrator. */
+export type Access = Role | 'platform-admin' | 'authenticated' | 'public';
+
+export const ACCESS_METADATA = 'kaas:access';
+
 export interface RouteDoc {
   operationId: string;
+  /** Checked by the auth guard before the handler runs, and published as `x-kaas-access`. */
+  access: Access;
   summary: string;
   tag: string;
   /** Component id of the request body. */
@@ -21,8 +29,6 @@ export interface RouteDoc {
   responses: Record<number, string | null>;
   query?: QueryDoc[];
   headers?: { name: string; description: string; required?: boolean }[];
-  /** Routes without a token: health, metrics, the document itself. */
-  public?: boolean;
   /** Statuses of errors this route can answer besides 400, 401, 403, 404 and 500. */
   errors?: number[];
   /** The success status when the handler does not set one. */
@@ -47,10 +53,12 @@ const ERROR_TEXT: Record<number, string> = {
  */
 export function Route(doc: RouteDoc): MethodDecorator {
   return applyDecorators(
+    SetMetadata(ACCESS_METADATA, doc.access),
+    ApiExtension('x-kaas-access', doc.access),
     ApiOperation({ operationId: doc.operationId, summary: doc.summary }),
     ApiTags(doc.tag),
     ...(doc.defaultStatus ? [HttpCode(doc.defaultStatus)] : []),
-    ...(doc.public ? [] : [ApiSecurity('bearer')]),
+    ...(doc.access === 'public' ? [] : [ApiSecurity('bearer')]),
     ...bodyDecorators(doc),
     ...responseDecorators(doc),
     ...(doc.query ?? []).map((q) =>
@@ -72,7 +80,7 @@ function responseDecorators(doc: RouteDoc): MethodDecorator[] {
   const successes = Object.entries(doc.responses).map(([status, schema]) =>
     ApiResponse({ status: Number(status), description: describe(Number(status)), ...(schema ? { schema: ref(schema) } : {}) }),
   );
-  const errors = doc.public ? [500] : [400, 401, 403, 404, 500, ...(doc.errors ?? [])];
+  const errors = doc.access === 'public' ? [500] : [400, 401, 403, 404, 500, ...(doc.errors ?? [])];
   const problems = [...new Set(errors)].sort().map((status) =>
     ApiResponse({
       status,

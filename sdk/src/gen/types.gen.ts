@@ -482,9 +482,7 @@ export type CreateProjectResponse = CreateProjectResponses[keyof CreateProjectRe
 
 export type GetProjectData = {
     body?: never;
-    path: {
-        project: string;
-    };
+    path?: never;
     query?: never;
     url: '/v1/projects/{project}';
 };
@@ -525,9 +523,7 @@ export type GetProjectResponse = GetProjectResponses[keyof GetProjectResponses];
 
 export type ListTokensData = {
     body?: never;
-    path: {
-        project: string;
-    };
+    path?: never;
     query?: never;
     url: '/v1/projects/{project}/tokens';
 };
@@ -568,9 +564,7 @@ export type ListTokensResponse = ListTokensResponses[keyof ListTokensResponses];
 
 export type CreateTokenData = {
     body: TokenCreateRequest;
-    path: {
-        project: string;
-    };
+    path?: never;
     query?: never;
     url: '/v1/projects/{project}/tokens';
 };
@@ -612,7 +606,6 @@ export type CreateTokenResponse = CreateTokenResponses[keyof CreateTokenResponse
 export type RevokeTokenData = {
     body?: never;
     path: {
-        project: string;
         token: string;
     };
     query?: never;
@@ -655,9 +648,7 @@ export type RevokeTokenResponse = RevokeTokenResponses[keyof RevokeTokenResponse
 
 export type ListAuditRecordsData = {
     body?: never;
-    path: {
-        project: string;
-    };
+    path?: never;
     query?: {
         /**
          * Page size (1–500, default 50)
@@ -707,9 +698,7 @@ export type ListAuditRecordsResponse = ListAuditRecordsResponses[keyof ListAudit
 
 export type ListClustersData = {
     body?: never;
-    path: {
-        project: string;
-    };
+    path?: never;
     query?: {
         /**
          * Page size (1–500, default 50)
@@ -765,9 +754,7 @@ export type CreateClusterData = {
          */
         'Idempotency-Key'?: string;
     };
-    path: {
-        project: string;
-    };
+    path?: never;
     query?: {
         /**
          * true: answer with the plan and change nothing
@@ -826,7 +813,6 @@ export type CreateClusterResponse = CreateClusterResponses[keyof CreateClusterRe
 export type DeleteClusterData = {
     body?: never;
     path: {
-        project: string;
         cluster: string;
     };
     query?: {
@@ -883,7 +869,6 @@ export type DeleteClusterResponse = DeleteClusterResponses[keyof DeleteClusterRe
 export type GetClusterData = {
     body?: never;
     path: {
-        project: string;
         cluster: string;
     };
     query?: never;
@@ -937,7 +922,6 @@ export type UpdateClusterData = {
         'Idempotency-Key'?: string;
     };
     path: {
-        project: string;
         cluster: string;
     };
     query?: {
@@ -1008,7 +992,6 @@ export type ScaleNodePoolData = {
         'Idempotency-Key'?: string;
     };
     path: {
-        project: string;
         cluster: string;
         pool: string;
     };
@@ -1070,7 +1053,6 @@ export type ScaleNodePoolResponse = ScaleNodePoolResponses[keyof ScaleNodePoolRe
 export type GetKubeconfigData = {
     body?: never;
     path: {
-        project: string;
         cluster: string;
     };
     query?: never;
@@ -1118,7 +1100,6 @@ export type GetKubeconfigResponse = GetKubeconfigResponses[keyof GetKubeconfigRe
 export type ListMachinesData = {
     body?: never;
     path: {
-        project: string;
         cluster: string;
     };
     query?: {
@@ -1174,9 +1155,7 @@ export type ListMachinesResponse = ListMachinesResponses[keyof ListMachinesRespo
 
 export type ListOperationsData = {
     body?: never;
-    path: {
-        project: string;
-    };
+    path?: never;
     query?: {
         /**
          * Page size (1–500, default 50)
@@ -1235,7 +1214,6 @@ export type ListOperationsResponse = ListOperationsResponses[keyof ListOperation
 export type GetOperationData = {
     body?: never;
     path: {
-        project: string;
         operation: string;
     };
     query?: never;
@@ -1279,7 +1257,6 @@ export type GetOperationResponse = GetOperationResponses[keyof GetOperationRespo
 export type CancelOperationData = {
     body?: never;
     path: {
-        project: string;
         operation: string;
     };
     query?: never;

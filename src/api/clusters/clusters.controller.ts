@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { AuthService } from '../../auth/auth.service.js';
 import type { Principal } from '../../auth/principal.js';
-import { CurrentPrincipal } from '../http/auth.guard.js';
+import { CurrentPrincipal, CurrentProject } from '../http/auth.guard.js';
+import type { ProjectRecord } from '../../persistence/records.js';
 import { pageQuerySchema } from '../http/pagination.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { DRY_RUN_QUERY, IDEMPOTENCY_HEADER, PAGE_QUERY, Route } from '../../openapi/route.decorator.js';
@@ -16,14 +16,12 @@ const machinesQuery = pageQuerySchema.extend({ pool: z.string().max(64).optional
 
 @Controller('v1/projects/:project/clusters')
 export class ClustersController {
-  constructor(
-    private readonly auth: AuthService,
-    private readonly clusters: ClustersService,
-  ) {}
+  constructor(private readonly clusters: ClustersService) {}
 
   @Post()
   @Route({
     operationId: 'createCluster',
+    access: 'editor',
     summary: 'Create a cluster',
     tag: 'clusters',
     body: 'ClusterCreateRequest',
@@ -34,37 +32,32 @@ export class ClustersController {
   })
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Body(new ZodValidationPipe(ClusterCreateRequest)) body: z.output<typeof ClusterCreateRequest>,
     @Query(new ZodValidationPipe(dryRunQuery, 'query')) query: z.output<typeof dryRunQuery>,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'editor');
     const answer = await this.clusters.create(project, principal, body, mutation(query, idempotencyKey));
-    return respond(reply, answer, projectName);
+    return respond(reply, answer, project.name);
   }
 
   @Get()
-  @Route({ operationId: 'listClusters', summary: 'List clusters', tag: 'clusters', responses: { 200: 'ClusterList' }, query: PAGE_QUERY })
+  @Route({ operationId: 'listClusters', access: 'viewer', summary: 'List clusters', tag: 'clusters', responses: { 200: 'ClusterList' }, query: PAGE_QUERY })
   async list(
-    @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'viewer');
     return this.clusters.list(project, query);
   }
 
   @Get(':cluster')
-  @Route({ operationId: 'getCluster', summary: 'Get a cluster', tag: 'clusters', responses: { 200: 'Cluster' } })
+  @Route({ operationId: 'getCluster', access: 'viewer', summary: 'Get a cluster', tag: 'clusters', responses: { 200: 'Cluster' } })
   async get(
-    @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'viewer');
     const cluster = await this.clusters.get(project, name);
     void reply.header('etag', `"${cluster.resourceVersion}"`);
     return cluster;
@@ -73,6 +66,7 @@ export class ClustersController {
   @Patch(':cluster')
   @Route({
     operationId: 'updateCluster',
+    access: 'editor',
     summary: 'Change a cluster (JSON merge patch of its spec)',
     tag: 'clusters',
     body: 'ClusterPatchRequest',
@@ -84,7 +78,7 @@ export class ClustersController {
   })
   async update(
     @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,
     @Body(new ZodValidationPipe(ClusterPatchRequest)) body: z.output<typeof ClusterPatchRequest>,
     @Query(new ZodValidationPipe(dryRunQuery, 'query')) query: z.output<typeof dryRunQuery>,
@@ -92,14 +86,14 @@ export class ClustersController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'editor');
     const answer = await this.clusters.update(project, principal, name, body, ifMatch, mutation(query, idempotencyKey));
-    return respond(reply, answer, projectName);
+    return respond(reply, answer, project.name);
   }
 
   @Delete(':cluster')
   @Route({
     operationId: 'deleteCluster',
+    access: 'editor',
     summary: 'Delete a cluster and everything it created',
     tag: 'clusters',
     responses: MUTATION_RESPONSES,
@@ -108,19 +102,19 @@ export class ClustersController {
   })
   async delete(
     @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,
     @Query(new ZodValidationPipe(dryRunQuery, 'query')) query: z.output<typeof dryRunQuery>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'editor');
     const answer = await this.clusters.delete(project, principal, name, mutation(query, undefined));
-    return respond(reply, answer, projectName);
+    return respond(reply, answer, project.name);
   }
 
   @Post(':cluster/nodePools/:pool/scale')
   @Route({
     operationId: 'scaleNodePool',
+    access: 'editor',
     summary: 'Set the number of machines in a node pool',
     tag: 'clusters',
     body: 'ScaleNodePoolRequest',
@@ -131,7 +125,7 @@ export class ClustersController {
   })
   async scale(
     @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,
     @Param('pool') pool: string,
     @Body(new ZodValidationPipe(ScaleNodePoolRequest)) body: z.output<typeof ScaleNodePoolRequest>,
@@ -139,39 +133,37 @@ export class ClustersController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'editor');
     const answer = await this.clusters.scale(project, principal, name, pool, body.replicas, mutation(query, idempotencyKey));
-    return respond(reply, answer, projectName);
+    return respond(reply, answer, project.name);
   }
 
   @Get(':cluster/kubeconfig')
   @Route({
     operationId: 'getKubeconfig',
+    access: 'editor',
     summary: 'A cluster-admin kubeconfig for the cluster',
     tag: 'clusters',
     responses: { 200: 'Kubeconfig' },
     errors: [409],
   })
-  async kubeconfig(@CurrentPrincipal() principal: Principal, @Param('project') projectName: string, @Param('cluster') name: string) {
-    const project = await this.auth.authorize(principal, projectName, 'editor');
+  async kubeconfig( @CurrentProject() project: ProjectRecord, @Param('cluster') name: string) {
     return this.clusters.kubeconfig(project, name);
   }
 
   @Get(':cluster/machines')
   @Route({
     operationId: 'listMachines',
+    access: 'viewer',
     summary: 'List a cluster’s machines',
     tag: 'clusters',
     responses: { 200: 'MachineList' },
     query: [...PAGE_QUERY, { name: 'pool', description: 'Only machines of this node pool' }],
   })
   async machines(
-    @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,
     @Query(new ZodValidationPipe(machinesQuery, 'query')) query: z.output<typeof machinesQuery>,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'viewer');
     return this.clusters.listMachines(project, name, query);
   }
 }

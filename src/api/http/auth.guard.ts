@@ -1,17 +1,18 @@
-import { createParamDecorator, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthService } from '../../auth/auth.service.js';
 import type { Principal } from '../../auth/principal.js';
+import type { ProjectRecord } from '../../persistence/records.js';
+import { ACCESS_METADATA, type Access } from '../../openapi/route.decorator.js';
 
-const PUBLIC = 'kaas:public';
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; project?: ProjectRecord };
 
-/** Marks a route that needs no token (health, metrics, the OpenAPI document). */
-export const Public = () => SetMetadata(PUBLIC, true);
-
-export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
-
-/** Authenticates every request that is not marked public; authorisation is per project, in services. */
+/**
+ * Authenticates every request and authorises it by the access its route declares: a role in
+ * the `:project` of the path (another project's token gets 404), a platform administrator, or
+ * any valid token. A route that declares nothing is refused, so none is open by mistake.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -20,10 +21,20 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]);
+    if (access === 'public') return true;
+    if (access === undefined) throw new Error(`route ${context.getClass().name}.${context.getHandler().name} declares no access`);
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request.principal = await this.auth.authenticate(request.headers.authorization);
+    const principal = await this.auth.authenticate(request.headers.authorization);
+    request.principal = principal;
+    if (access === 'platform-admin') {
+      this.auth.requirePlatformAdmin(principal);
+      return true;
+    }
+    const projectName = (request.params as Record<string, string> | undefined)?.project;
+    if (access !== 'authenticated' && projectName !== undefined) {
+      request.project = await this.auth.authorize(principal, projectName, access);
+    }
     return true;
   }
 }
@@ -32,4 +43,11 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
   if (!request.principal) throw new Error('CurrentPrincipal used on a public route');
   return request.principal;
+});
+
+/** The `:project` of the path, resolved and authorised by the guard. */
+export const CurrentProject = createParamDecorator((_: unknown, context: ExecutionContext): ProjectRecord => {
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (!request.project) throw new Error('CurrentProject used on a route without a project role');
+  return request.project;
 });

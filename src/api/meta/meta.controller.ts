@@ -9,6 +9,7 @@ export class MetaController {
   @Get('serverConfig')
   @Route({
     operationId: 'getServerConfig',
+    access: 'authenticated',
     summary: 'Providers, Kubernetes versions and limits this server offers',
     tag: 'meta',
     responses: { 200: 'ServerConfig' },

@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Post, Query } from '@nestjs/common';
 import type { z } from 'zod';
-import { AuthService } from '../../auth/auth.service.js';
-import type { Principal } from '../../auth/principal.js';
-import { CurrentPrincipal } from '../http/auth.guard.js';
+import { CurrentProject } from '../http/auth.guard.js';
+import type { ProjectRecord } from '../../persistence/records.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { PAGE_QUERY, Route } from '../../openapi/route.decorator.js';
 import { OPERATION_STATUSES } from '../../domain/operation.js';
@@ -13,14 +12,12 @@ import { OperationsService } from './operations.service.js';
 
 @Controller('v1/projects/:project/operations')
 export class OperationsController {
-  constructor(
-    private readonly auth: AuthService,
-    private readonly operations: OperationsService,
-  ) {}
+  constructor(private readonly operations: OperationsService) {}
 
   @Get()
   @Route({
     operationId: 'listOperations',
+    access: 'viewer',
     summary: 'List operations, oldest first',
     tag: 'operations',
     responses: { 200: 'OperationList' },
@@ -31,32 +28,29 @@ export class OperationsController {
     ],
   })
   async list(
-    @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Query(new ZodValidationPipe(operationListQuery, 'query')) query: z.output<typeof operationListQuery>,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'viewer');
     return this.operations.list(project, query);
   }
 
   @Get(':operation')
-  @Route({ operationId: 'getOperation', summary: 'Get an operation with its steps and progress', tag: 'operations', responses: { 200: 'Operation' } })
-  async get(@CurrentPrincipal() principal: Principal, @Param('project') projectName: string, @Param('operation') id: string) {
-    const project = await this.auth.authorize(principal, projectName, 'viewer');
+  @Route({ operationId: 'getOperation', access: 'viewer', summary: 'Get an operation with its steps and progress', tag: 'operations', responses: { 200: 'Operation' } })
+  async get(@CurrentProject() project: ProjectRecord, @Param('operation') id: string) {
     return this.operations.get(project, parseId(id));
   }
 
   @Post(':operation/cancel')
   @Route({
     operationId: 'cancelOperation',
+    access: 'editor',
     summary: 'Cancel a running operation; the cluster keeps what was done and resumes on the next change',
     tag: 'operations',
     responses: { 202: 'Operation' },
     errors: [409],
     defaultStatus: 202,
   })
-  async cancel(@CurrentPrincipal() principal: Principal, @Param('project') projectName: string, @Param('operation') id: string) {
-    const project = await this.auth.authorize(principal, projectName, 'editor');
+  async cancel(@CurrentProject() project: ProjectRecord, @Param('operation') id: string) {
     return this.operations.cancel(project, parseId(id));
   }
 }

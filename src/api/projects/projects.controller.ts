@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import type { z } from 'zod';
-import { AuthService } from '../../auth/auth.service.js';
 import type { Principal } from '../../auth/principal.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { UUID_PATTERN } from '../../domain/ids.js';
-import { CurrentPrincipal } from '../http/auth.guard.js';
+import { CurrentPrincipal, CurrentProject } from '../http/auth.guard.js';
+import type { ProjectRecord } from '../../persistence/records.js';
 import { pageQuerySchema } from '../http/pagination.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { PAGE_QUERY, Route } from '../../openapi/route.decorator.js';
@@ -14,14 +14,12 @@ import { projectView } from '../representations.js';
 
 @Controller('v1/projects')
 export class ProjectsController {
-  constructor(
-    private readonly auth: AuthService,
-    private readonly projects: ProjectsService,
-  ) {}
+  constructor(private readonly projects: ProjectsService) {}
 
   @Post()
   @Route({
     operationId: 'createProject',
+    access: 'platform-admin',
     summary: 'Create a project (platform administrators)',
     tag: 'projects',
     body: 'ProjectCreateRequest',
@@ -30,15 +28,13 @@ export class ProjectsController {
     defaultStatus: 201,
   })
   async create(
-    @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(ProjectCreateRequest)) body: z.output<typeof ProjectCreateRequest>,
   ) {
-    this.auth.requirePlatformAdmin(principal);
     return this.projects.create(body);
   }
 
   @Get()
-  @Route({ operationId: 'listProjects', summary: 'List the projects this token can see', tag: 'projects', responses: { 200: 'ProjectList' }, query: PAGE_QUERY })
+  @Route({ operationId: 'listProjects', access: 'authenticated', summary: 'List the projects this token can see', tag: 'projects', responses: { 200: 'ProjectList' }, query: PAGE_QUERY })
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
@@ -47,15 +43,15 @@ export class ProjectsController {
   }
 
   @Get(':project')
-  @Route({ operationId: 'getProject', summary: 'Get a project', tag: 'projects', responses: { 200: 'Project' } })
-  async get(@CurrentPrincipal() principal: Principal, @Param('project') projectName: string) {
-    const project = await this.auth.authorize(principal, projectName, 'viewer');
+  @Route({ operationId: 'getProject', access: 'viewer', summary: 'Get a project', tag: 'projects', responses: { 200: 'Project' } })
+  async get(@CurrentProject() project: ProjectRecord) {
     return projectView(project);
   }
 
   @Post(':project/tokens')
   @Route({
     operationId: 'createToken',
+    access: 'admin',
     summary: 'Create an API token for the project; the secret is shown only in this answer',
     tag: 'projects',
     body: 'TokenCreateRequest',
@@ -63,38 +59,32 @@ export class ProjectsController {
     defaultStatus: 201,
   })
   async createToken(
-    @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Body(new ZodValidationPipe(TokenCreateRequest)) body: z.output<typeof TokenCreateRequest>,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'admin');
     return this.projects.createToken(project, body);
   }
 
   @Get(':project/tokens')
-  @Route({ operationId: 'listTokens', summary: 'List the project’s active tokens', tag: 'projects', responses: { 200: 'TokenList' } })
-  async listTokens(@CurrentPrincipal() principal: Principal, @Param('project') projectName: string) {
-    const project = await this.auth.authorize(principal, projectName, 'admin');
+  @Route({ operationId: 'listTokens', access: 'admin', summary: 'List the project’s active tokens', tag: 'projects', responses: { 200: 'TokenList' } })
+  async listTokens(@CurrentProject() project: ProjectRecord) {
     return this.projects.listTokens(project);
   }
 
   @Delete(':project/tokens/:token')
   @HttpCode(204)
-  @Route({ operationId: 'revokeToken', summary: 'Revoke a token', tag: 'projects', responses: { 204: null } })
-  async revokeToken(@CurrentPrincipal() principal: Principal, @Param('project') projectName: string, @Param('token') tokenId: string) {
-    const project = await this.auth.authorize(principal, projectName, 'admin');
+  @Route({ operationId: 'revokeToken', access: 'admin', summary: 'Revoke a token', tag: 'projects', responses: { 204: null } })
+  async revokeToken(@CurrentProject() project: ProjectRecord, @Param('token') tokenId: string) {
     if (!UUID_PATTERN.test(tokenId)) throw new NotFoundError(`token ${tokenId} not found`);
     await this.projects.revokeToken(project, tokenId);
   }
 
   @Get(':project/auditRecords')
-  @Route({ operationId: 'listAuditRecords', summary: 'Audit records of the project, newest first', tag: 'projects', responses: { 200: 'AuditRecordList' }, query: PAGE_QUERY })
+  @Route({ operationId: 'listAuditRecords', access: 'admin', summary: 'Audit records of the project, newest first', tag: 'projects', responses: { 200: 'AuditRecordList' }, query: PAGE_QUERY })
   async audit(
-    @CurrentPrincipal() principal: Principal,
-    @Param('project') projectName: string,
+    @CurrentProject() project: ProjectRecord,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
   ) {
-    const project = await this.auth.authorize(principal, projectName, 'admin');
     return this.projects.listAudit(project, query);
   }
 }
