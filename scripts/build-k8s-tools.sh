@@ -33,7 +33,7 @@ EOF
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools_src="${repo_root}/hack/tools"
-# shellcheck source=../hack/tools/versions.env
+# shellcheck disable=SC1091 # hack/tools/versions.env: KEY=VALUE lines
 source "${tools_src}/versions.env"
 
 tools_dir="${KAAS_TOOLS_DIR:-${HOME}/.cache/kaas/tools}"
@@ -49,11 +49,11 @@ while (($#)); do
     -j | --jobs) jobs="${2:?--jobs needs a value}"; shift 2 ;;
     --jobs=*) jobs="${1#*=}"; shift ;;
     --force) force=1; shift ;;
-    --print-env) mode=env; shift ;;
-    --print-json) mode=json; shift ;;
-    --print-layout) mode=layout; shift ;;
-    --list-groups) mode=groups; shift ;;
-    --check) mode=check; shift ;;
+    --print-env) mode="env"; shift ;;
+    --print-json) mode="json"; shift ;;
+    --print-layout) mode="layout"; shift ;;
+    --list-groups) mode="groups"; shift ;;
+    --check) mode="check"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -66,7 +66,8 @@ done
 minor_of() { echo "${1%.*}"; }          # 1.36.3 -> 1.36
 key_of() { local s="${1//./_}"; echo "${s//-/_}"; } # 1.36 -> 1_36
 etcd_for_kube() {
-  local var="ETCD_VERSION_$(key_of "$(minor_of "$1")")"
+  local var
+  var="ETCD_VERSION_$(key_of "$(minor_of "$1")")"
   [[ -n "${!var:-}" ]] || { echo "versions.env: ${var} is not set" >&2; exit 1; }
   echo "${!var}"
 }

@@ -8,10 +8,14 @@ cd "$(dirname "$0")/.."
 
 ensure_node
 ensure_dependencies
+mkdir -p test-artifacts
 bash scripts/services.sh redis postgres
+# Kubernetes binaries for the kwok tier: built once from the Go module proxy, then cached.
+bash scripts/build-k8s-tools.sh > test-artifacts/build-k8s-tools.log 2>&1 || {
+  tail -30 test-artifacts/build-k8s-tools.log; log "building the Kubernetes binaries failed"; exit 1
+}
 npm run --silent build
 
-mkdir -p test-artifacts
 status=0
 NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 \
   --json --outputFile=test-artifacts/jest.json "$@" || status=$?

@@ -1,4 +1,12 @@
-import { Inject, Logger, Module, RequestMethod, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Config } from './config/config.js';
@@ -67,12 +75,19 @@ export class AppModule {
         useFactory: (providers: ProviderRegistry) => {
           const repos = repositories(database.db);
           const logger = new Logger('reconciler');
-          return new ClusterReconciler(repos.clusters, repos.machines, repos.operations, providers, {
-            workerId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-            leaseSeconds: config.KAAS_LEASE_SECONDS,
-            retryBaseMs: config.KAAS_RETRY_BASE_SECONDS * 1000,
-            retryMaxMs: config.KAAS_RETRY_MAX_SECONDS * 1000,
-          }, { warn: (obj, msg) => logger.warn({ ...obj, msg }) });
+          return new ClusterReconciler(
+            repos.clusters,
+            repos.machines,
+            repos.operations,
+            providers,
+            {
+              workerId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+              leaseSeconds: config.KAAS_LEASE_SECONDS,
+              retryBaseMs: config.KAAS_RETRY_BASE_SECONDS * 1000,
+              retryMaxMs: config.KAAS_RETRY_MAX_SECONDS * 1000,
+            },
+            { warn: (obj, msg) => logger.warn({ ...obj, msg }) },
+          );
         },
       },
       WorkerHost,
@@ -84,8 +99,13 @@ export class AppModule {
           pinoHttp: {
             level: config.KAAS_LOG_LEVEL,
             genReqId: (req) => String(req.headers['x-request-id'] ?? randomUUID()),
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie'],
+              censor: '[redacted]',
+            },
+            autoLogging: {
+              ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? ''),
+            },
             customProps: () => ({ role }),
           },
           forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],

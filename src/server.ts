@@ -14,6 +14,8 @@ import { registerAuditHook } from './audit/audit.hook.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { OpenApiDocumentHolder } from './openapi/openapi-document.holder.js';
+import { sendProblem, toProblem } from './api/http/problem-details.filter.js';
+import { BadRequestError } from './domain/errors.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -34,7 +36,11 @@ export async function openConfiguredDatabase(config: Config): Promise<DatabaseHa
 }
 
 /** Starts one kaas process of the given role and listens on the configured port. */
-export async function startServer(role: ProcessRole, config: Config, database?: DatabaseHandle): Promise<RunningServer> {
+export async function startServer(
+  role: ProcessRole,
+  config: Config,
+  database?: DatabaseHandle,
+): Promise<RunningServer> {
   if (!config.KAAS_DATABASE_URL && role !== 'all') {
     throw new Error(
       `the embedded database lives inside one process, so "${role}" alone cannot share it; run "all", or set KAAS_DATABASE_URL to a PostgreSQL server`,
@@ -43,6 +49,8 @@ export async function startServer(role: ProcessRole, config: Config, database?: 
   const db = database ?? (await openConfiguredDatabase(config));
   const adapter = new FastifyAdapter({
     bodyLimit: config.KAAS_BODY_LIMIT_BYTES,
+    // Long path segments reach the handlers and answer 404 in problem details, not a bare 414.
+    routerOptions: { maxParamLength: 8192 },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -50,9 +58,13 @@ export async function startServer(role: ProcessRole, config: Config, database?: 
       return id;
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(role, config, db), adapter, {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRole(role, config, db),
+    adapter,
+    {
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
@@ -81,14 +93,57 @@ export async function startServer(role: ProcessRole, config: Config, database?: 
   };
 }
 
-function configureFastify(fastify: FastifyInstance, metrics: MetricsService): void {
-  fastify.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (request, body, done) => {
-    try {
-      done(null, body === '' ? undefined : JSON.parse(body as string));
-    } catch (error) {
-      (error as { statusCode?: number }).statusCode = 400;
-      done(error as Error, undefined);
+/** The path to the first string (or key) holding a NUL character, if any. */
+export function findNul(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || 'value' : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findNul(item, `${path}[${i}]`);
+      if (found) return found;
     }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const here = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000')) return here;
+      const found = findNul(item, here);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function configureFastify(fastify: FastifyInstance, metrics: MetricsService): void {
+  fastify.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    (request, body, done) => {
+      try {
+        done(null, body === '' ? undefined : JSON.parse(body as string));
+      } catch (error) {
+        (error as { statusCode?: number }).statusCode = 400;
+        done(error as Error, undefined);
+      }
+    },
+  );
+  // PostgreSQL cannot store NUL in text: refuse it at the door, wherever it hides.
+  fastify.addHook('preValidation', async (request, reply) => {
+    const where = findNul({ path: request.params, query: request.query, body: request.body });
+    if (where) {
+      sendProblem(
+        reply,
+        toProblem(
+          new BadRequestError('the request contains a NUL character', [
+            { field: where, message: 'NUL (\\u0000) is not allowed' },
+          ]),
+          request.url.split('?')[0],
+          String(request.id),
+        ),
+      );
+      return reply;
+    }
+    return undefined;
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=versions.env
+# shellcheck disable=SC1091 # KEY=VALUE lines
 source "${repo_root}/hack/tools/versions.env"
 eval "$("${repo_root}/scripts/build-k8s-tools.sh" --print-env)"
 "${repo_root}/scripts/build-k8s-tools.sh" --check >/dev/null || {
@@ -27,7 +27,7 @@ cleanup() {
   local n
   for n in "${created[@]}"; do
     [[ -n "$n" ]] || continue
-    "${KAAS_KWOKCTL_BIN}" --name "$n" delete cluster --kubeconfig "" >/dev/null 2>&1 || true
+    "${KAAS_KWOKCTL_BIN}" --name "$n" delete cluster --kubeconfig "${workdir}/none.kubeconfig" >/dev/null 2>&1 || true
   done
   rm -rf "${workdir}"
 }
@@ -74,11 +74,12 @@ EOF
   created+=("$name")
   t1=$(now_ms)
 
-  # Every artifact of the cluster must be a local path (a URL would mean a download).
-  if "${KAAS_KWOKCTL_BIN}" --name "$name" get artifacts | grep '://'; then
-    echo "remote artifact configured (see above)" >&2
-    exit 1
-  fi
+  # No download: every bin/ entry is a symlink to a local binary, and kwokctl's download cache is unused.
+  for link in "${workdir}/clusters/${name}/bin/"*; do
+    target="$(readlink "$link")"
+    [[ "$target" == /* && -x "$target" ]] || { echo "unexpected binary ${link} -> ${target}" >&2; exit 1; }
+  done
+  [[ ! -e "${workdir}/cache" ]] || { echo "kwokctl downloaded something into ${workdir}/cache" >&2; exit 1; }
   "${KAAS_KWOKCTL_BIN}" --name "$name" get kubeconfig >"$kubeconfig"
   kubectl=("${bindir}/kubectl" --kubeconfig "$kubeconfig")
   server="$("${kubectl[@]}" version -o json | sed -n 's/^ *"gitVersion": "\(.*\)",$/\1/p' | tail -n1)"
@@ -102,7 +103,9 @@ EOF
   "${kubectl[@]}" wait --for=condition=Ready node/kwok-node-0 --timeout=60s >/dev/null
   t2=$(now_ms)
 
-  "${KAAS_KWOKCTL_BIN}" --name "$name" delete cluster --kubeconfig "" >/dev/null 2>&1
+  # `delete cluster --kubeconfig ""` fails ("empty path"); a path that does not exist is left alone.
+  "${KAAS_KWOKCTL_BIN}" --name "$name" delete cluster --kubeconfig "${workdir}/none.kubeconfig" \
+    >"${workdir}/${name}.delete.log" 2>&1 || { cat "${workdir}/${name}.delete.log" >&2; exit 1; }
   created=("${created[@]/$name/}")
   t3=$(now_ms)
   [[ ! -d "${workdir}/clusters/${name}" ]] || { echo "cluster dir left behind" >&2; exit 1; }

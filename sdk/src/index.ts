@@ -24,7 +24,9 @@ export interface KaasClientOptions {
 
 type Api = typeof api;
 type Bound = {
-  [K in keyof Api]: Api[K] extends (options: infer O) => infer R ? (options: Omit<NonNullable<O>, 'client'>) => R : never;
+  [K in keyof Api]: Api[K] extends (options: infer O) => infer R
+    ? (options: Omit<NonNullable<O>, 'client'>) => R
+    : never;
 };
 
 /**
@@ -36,7 +38,11 @@ export interface KaasClient extends Bound {
   waitForOperation(
     project: string,
     operationId: string,
-    options?: { timeoutMs?: number; intervalMs?: number; onProgress?: (operation: Operation) => void },
+    options?: {
+      timeoutMs?: number;
+      intervalMs?: number;
+      onProgress?: (operation: Operation) => void;
+    },
   ): Promise<Operation>;
 }
 
@@ -57,13 +63,30 @@ export function createKaasClient(options: KaasClientOptions): KaasClient {
   const kaas: KaasClient = {
     ...bound,
     client,
-    async waitForOperation(project, operationId, { timeoutMs = 600_000, intervalMs = 500, onProgress } = {}) {
+    async waitForOperation(
+      project,
+      operationId,
+      { timeoutMs = 600_000, intervalMs = 500, onProgress } = {},
+    ) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const operation = await unwrap(kaas.getOperation({ path: { project, operation: operationId } }));
+        const operation = await unwrap(
+          kaas.getOperation({ path: { project, operation: operationId } }),
+        );
         onProgress?.(operation);
         if (['Succeeded', 'Failed', 'Cancelled'].includes(operation.status)) return operation;
-        if (Date.now() > deadline) throw new Error(`operation ${operationId} still ${operation.status} after ${timeoutMs} ms`);
+        if (Date.now() > deadline) {
+          const step = operation.steps.find((s) => s.status === 'Running');
+          const detail = [
+            step ? `step ${step.name}: ${step.message ?? 'running'}` : undefined,
+            operation.lastError
+              ? `last error ${operation.lastError.reason}: ${operation.lastError.message}`
+              : undefined,
+          ].filter(Boolean);
+          throw new Error(
+            `operation ${operationId} still ${operation.status} after ${timeoutMs} ms${detail.length ? ` (${detail.join('; ')})` : ''}`,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
       }
     },

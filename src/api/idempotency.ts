@@ -10,6 +10,15 @@ export interface Answer<T = unknown> {
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
+/** A key is checked even where it is not used (dry runs, no-op changes): bad input is bad input. */
+export function checkIdempotencyKey(key: string): void {
+  if (!KEY_PATTERN.test(key)) {
+    throw new BadRequestError('the Idempotency-Key header is not valid', [
+      { field: 'Idempotency-Key', message: 'must be 1 to 200 visible ASCII characters' },
+    ]);
+  }
+}
+
 /**
  * Runs `work` in a transaction at most once per (project, Idempotency-Key). The key row is
  * inserted first, so a concurrent twin waits on it and then replays the stored answer; the
@@ -23,11 +32,7 @@ export async function runIdempotent<T>(
   work: (tx: Db) => Promise<Answer<T>>,
 ): Promise<Answer<T>> {
   if (key === undefined) return db.transaction((tx) => work(tx as unknown as Db));
-  if (!KEY_PATTERN.test(key)) {
-    throw new BadRequestError('the Idempotency-Key header is not valid', [
-      { field: 'Idempotency-Key', message: 'must be 1 to 200 visible ASCII characters' },
-    ]);
-  }
+  checkIdempotencyKey(key);
   const requestHash = createHash('sha256').update(JSON.stringify(fingerprint)).digest('hex');
   const replay = async (): Promise<Answer<T> | undefined> => {
     const stored = await repositories(db).idempotency.find(projectId, key);

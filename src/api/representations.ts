@@ -1,7 +1,18 @@
-import { operationProgress, type OperationStatus, type OperationType, type StepStatus } from '../domain/operation.js';
+import {
+  operationProgress,
+  type OperationStatus,
+  type OperationType,
+  type StepStatus,
+} from '../domain/operation.js';
 import type { MachinePhase, MachineRole } from '../domain/machine.js';
 import type { Role } from '../auth/principal.js';
-import type { ApiTokenRecord, AuditRecord, ClusterRecord, MachineRecord, ProjectRecord } from '../persistence/records.js';
+import type {
+  ApiTokenRecord,
+  AuditRecord,
+  ClusterRecord,
+  MachineRecord,
+  ProjectRecord,
+} from '../persistence/records.js';
 import type { OperationWithSteps } from '../persistence/operations.repository.js';
 import type { ClusterView, MachineView, OperationView, ProjectView, TokenView } from './schemas.js';
 
@@ -25,7 +36,10 @@ export function clusterView(cluster: ClusterRecord, projectName: string): Cluste
   };
 }
 
-export function operationView({ operation, steps }: OperationWithSteps, projectName: string): OperationView {
+export function operationView(
+  { operation, steps }: OperationWithSteps,
+  projectName: string,
+): OperationView {
   const stepViews = steps.map((s) => ({
     name: s.name,
     description: s.description,
@@ -47,7 +61,10 @@ export function operationView({ operation, steps }: OperationWithSteps, projectN
     progress: operation.status === 'Succeeded' ? 100 : operationProgress(stepViews),
     steps: stepViews,
     ...opt('error', operation.error),
-    ...opt('lastError', operation.status === 'Running' || operation.status === 'Pending' ? operation.lastError : null),
+    ...opt(
+      'lastError',
+      operation.status === 'Running' || operation.status === 'Pending' ? operation.lastError : null,
+    ),
     attempts: operation.attempts,
     ...opt('requestedBy', operation.requestedBy),
     createdAt: iso(operation.createdAt),

@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import { CLUSTER_PHASES, clusterName, clusterSpecSchema, PROVIDER_NAMES } from '../domain/cluster.js';
-import { dnsLabel } from '../domain/names.js';
+import {
+  CLUSTER_PHASES,
+  clusterName,
+  clusterSpecPatchSchema,
+  clusterSpecSchema,
+  PROVIDER_NAMES,
+} from '../domain/cluster.js';
+import { dnsLabel, plainText } from '../domain/names.js';
 import { OPERATION_STATUSES, OPERATION_TYPES, STEP_STATUSES } from '../domain/operation.js';
 import { MACHINE_PHASES, MACHINE_ROLES } from '../domain/machine.js';
 import { ROLES } from '../auth/principal.js';
+import { cursorSchema } from './http/pagination.js';
 
 /**
  * The API's shapes, once: requests are validated with them and the OpenAPI document is
@@ -13,13 +20,21 @@ const timestamp = z.iso.datetime();
 
 export const ClusterCreateRequest = z
   .strictObject({ name: clusterName, spec: clusterSpecSchema })
-  .meta({ id: 'ClusterCreateRequest', description: 'A new cluster: its name in the project and its spec.' });
+  .meta({
+    id: 'ClusterCreateRequest',
+    description: 'A new cluster: its name in the project and its spec.',
+  });
 
 export const ClusterPatchRequest = z
   .strictObject({
-    spec: z.record(z.string(), z.unknown()).optional().meta({ description: 'JSON merge patch (RFC 7386) applied to the spec' }),
+    spec: clusterSpecPatchSchema
+      .optional()
+      .meta({ description: 'JSON merge patch (RFC 7386) applied to the spec' }),
   })
-  .meta({ id: 'ClusterPatchRequest', description: 'A JSON merge patch of the cluster; arrays such as nodePools are replaced whole.' });
+  .meta({
+    id: 'ClusterPatchRequest',
+    description: 'A JSON merge patch of the cluster; arrays such as nodePools are replaced whole.',
+  });
 
 export const ScaleNodePoolRequest = z
   .strictObject({ replicas: z.int().min(0) })
@@ -28,18 +43,25 @@ export const ScaleNodePoolRequest = z
 export const ProjectCreateRequest = z
   .strictObject({
     name: dnsLabel(40),
-    displayName: z.string().max(200).default(''),
+    displayName: plainText(0, 200).default(''),
     quotas: z
-      .strictObject({ clusters: z.int().min(0).max(10_000).optional(), nodes: z.int().min(0).max(1_000_000).optional() })
+      .strictObject({
+        clusters: z.int().min(0).max(10_000).optional(),
+        nodes: z.int().min(0).max(1_000_000).optional(),
+      })
       .default({}),
   })
   .meta({ id: 'ProjectCreateRequest' });
 
 export const TokenCreateRequest = z
   .strictObject({
-    name: z.string().min(1).max(100),
+    name: plainText(1, 100),
     role: z.enum(ROLES),
-    expiresInSeconds: z.int().min(60).max(366 * 24 * 3600).optional(),
+    expiresInSeconds: z
+      .int()
+      .min(60)
+      .max(366 * 24 * 3600)
+      .optional(),
   })
   .meta({ id: 'TokenCreateRequest' });
 
@@ -79,7 +101,9 @@ export const ClusterSchema = z
     name: z.string(),
     project: z.string(),
     generation: z.int(),
-    resourceVersion: z.string().meta({ description: 'Send as If-Match to update only what you read' }),
+    resourceVersion: z
+      .string()
+      .meta({ description: 'Send as If-Match to update only what you read' }),
     createdAt: timestamp,
     updatedAt: timestamp,
     deletionRequestedAt: timestamp.optional(),
@@ -118,8 +142,12 @@ export const OperationSchema = z
     targetGeneration: z.int(),
     progress: z.int().min(0).max(100).meta({ description: 'Percent of the planned work done' }),
     steps: z.array(OperationStepSchema),
-    error: operationError.optional().meta({ description: 'Why the Operation failed or was cancelled' }),
-    lastError: operationError.optional().meta({ description: 'The last transient error, while retrying' }),
+    error: operationError
+      .optional()
+      .meta({ description: 'Why the Operation failed or was cancelled' }),
+    lastError: operationError
+      .optional()
+      .meta({ description: 'The last transient error, while retrying' }),
     attempts: z.int(),
     requestedBy: z.string().optional(),
     createdAt: timestamp,
@@ -140,7 +168,11 @@ export const PlanSchema = z
     steps: z.array(z.object({ name: z.string(), description: z.string(), total: z.int() })),
     spec: clusterSpecSchema.optional(),
   })
-  .meta({ id: 'Plan', description: 'What the request would do: the ordered steps of the reconcile. Nothing was changed.' });
+  .meta({
+    id: 'Plan',
+    description:
+      'What the request would do: the ordered steps of the reconcile. Nothing was changed.',
+  });
 
 export const MachineSchema = z
   .object({
@@ -213,7 +245,9 @@ export const AuditRecordListSchema = z
   .meta({ id: 'AuditRecordList' });
 
 export const KubeconfigSchema = z
-  .object({ kubeconfig: z.string().meta({ description: 'kubeconfig YAML with cluster-admin credentials' }) })
+  .object({
+    kubeconfig: z.string().meta({ description: 'kubeconfig YAML with cluster-admin credentials' }),
+  })
   .meta({ id: 'Kubeconfig' });
 
 export const ServerConfigSchema = z
@@ -239,8 +273,8 @@ export const ProblemSchema = z
 
 export const operationListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-  cluster: z.string().max(64).optional(),
+  cursor: cursorSchema.optional(),
+  cluster: clusterName.optional(),
   status: z.enum(OPERATION_STATUSES).optional(),
 });
 

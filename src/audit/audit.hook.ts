@@ -11,7 +11,11 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * refused for authentication or validation. Written after the response, so it never slows or
  * fails the request; a failure to write is logged.
  */
-export function registerAuditHook(fastify: FastifyInstance, database: DatabaseHandle, logger: Logger): void {
+export function registerAuditHook(
+  fastify: FastifyInstance,
+  database: DatabaseHandle,
+  logger: Logger,
+): void {
   fastify.addHook('onResponse', async (request, reply) => {
     if (!MUTATING.has(request.method)) return;
     const principal = (request as FastifyRequest & { principal?: Principal }).principal;

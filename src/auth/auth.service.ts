@@ -33,7 +33,11 @@ export class AuthService {
     const record = await this.tokens.findActiveByHash(hash);
     const valid = record && (!record.expiresAt || record.expiresAt > new Date());
     const principal: Principal | null = valid
-      ? { tokenId: record.id, role: record.role as Role, ...(record.projectId ? { projectId: record.projectId } : {}) }
+      ? {
+          tokenId: record.id,
+          role: record.role as Role,
+          ...(record.projectId ? { projectId: record.projectId } : {}),
+        }
       : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, until: Date.now() + CACHE_MS });
@@ -45,18 +49,25 @@ export class AuthService {
    * Resolves a project by name for this caller. Another project's resources answer 404, so a
    * token cannot even learn which names exist.
    */
-  async authorize(principal: Principal, projectName: string, minimum: Role): Promise<ProjectRecord> {
+  async authorize(
+    principal: Principal,
+    projectName: string,
+    minimum: Role,
+  ): Promise<ProjectRecord> {
     const project = await this.projects.findByName(projectName);
     const visible = project && (isPlatformAdmin(principal) || principal.projectId === project.id);
     if (!visible) throw new NotFoundError(`project "${projectName}" not found`);
     if (!roleAtLeast(principal.role, minimum)) {
-      throw new ForbiddenError(`this needs the ${minimum} role in project "${projectName}"; the token has ${principal.role}`);
+      throw new ForbiddenError(
+        `this needs the ${minimum} role in project "${projectName}"; the token has ${principal.role}`,
+      );
     }
     return project;
   }
 
   requirePlatformAdmin(principal: Principal): void {
-    if (!isPlatformAdmin(principal)) throw new ForbiddenError('this needs a platform administrator token');
+    if (!isPlatformAdmin(principal))
+      throw new ForbiddenError('this needs a platform administrator token');
   }
 
   /**
@@ -86,7 +97,9 @@ export class AuthService {
           quotaClusters: this.config.KAAS_QUOTA_CLUSTERS,
           quotaNodes: this.config.KAAS_QUOTA_NODES,
         })
-        .catch((error: unknown) => this.logger.debug(`default project exists already: ${String(error)}`));
+        .catch((error: unknown) =>
+          this.logger.debug(`default project exists already: ${String(error)}`),
+        );
     }
   }
 

@@ -14,19 +14,33 @@ export const configSchema = z.object({
   KAAS_HOST: z.string().min(1).default('127.0.0.1'),
   KAAS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   KAAS_PUBLIC_URL: z.url().optional(),
-  KAAS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAAS_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
   KAAS_DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL; leave it unset for the embedded database')
+    .regex(
+      /^postgres(ql)?:\/\//,
+      'must be a postgres:// URL; leave it unset for the embedded database',
+    )
     .optional(),
   KAAS_DATA_DIR: z.string().min(1).default('.data'),
   KAAS_EMBEDDED_IN_MEMORY: booleanFlag(false),
   KAAS_DATABASE_POOL_SIZE: positiveInt(10),
-  KAAS_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-  KAAS_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('kaas'),
+  KAAS_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  KAAS_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/)
+    .default('kaas'),
   KAAS_BOOTSTRAP_TOKEN: z
     .string()
-    .regex(/^kaas_[A-Za-z0-9_-]{32,}$/, 'must look like kaas_ followed by at least 32 URL-safe characters')
+    .regex(
+      /^kaas_[A-Za-z0-9_-]{32,}$/,
+      'must look like kaas_ followed by at least 32 URL-safe characters',
+    )
     .optional(),
   KAAS_WORKER_CONCURRENCY: positiveInt(8),
   KAAS_RESYNC_INTERVAL_SECONDS: seconds(30),
@@ -38,7 +52,12 @@ export const configSchema = z.object({
   KAAS_PROVIDERS: z
     .string()
     .default('fake')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   KAAS_FAKE_BOOT_SECONDS: seconds(3),
   KAAS_FAKE_DELETE_SECONDS: seconds(1),
   KAAS_FAKE_FAILURES: z.string().default(''),

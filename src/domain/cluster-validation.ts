@@ -1,4 +1,5 @@
 import type { ClusterSpec } from './cluster.js';
+import { jsonEqual } from './merge-patch.js';
 import { desiredMachineCount } from './cluster.js';
 import type { FieldProblem } from './errors.js';
 import { compareVersions, resolveKubernetesVersion } from './versions.js';
@@ -34,7 +35,10 @@ export function validateClusterSpec(
   const seen = new Set<string>();
   const nodePools = spec.nodePools.map((pool, i) => {
     if (seen.has(pool.name)) {
-      problems.push({ field: `spec.nodePools[${i}].name`, message: `pool name "${pool.name}" is used twice` });
+      problems.push({
+        field: `spec.nodePools[${i}].name`,
+        message: `pool name "${pool.name}" is used twice`,
+      });
     }
     seen.add(pool.name);
     if (pool.replicas > limits.maxPoolReplicas) {
@@ -46,14 +50,18 @@ export function validateClusterSpec(
     if (pool.upgrade.maxSurge === 0 && pool.upgrade.maxUnavailable === 0) {
       problems.push({
         field: `spec.nodePools[${i}].upgrade`,
-        message: 'maxSurge and maxUnavailable cannot both be 0: an upgrade could never make progress',
+        message:
+          'maxSurge and maxUnavailable cannot both be 0: an upgrade could never make progress',
       });
     }
     let poolVersion = version;
     if (pool.version !== undefined) {
       poolVersion = resolveKubernetesVersion(pool.version, limits.supportedVersions);
       if (!poolVersion) {
-        problems.push({ field: `spec.nodePools[${i}].version`, message: `Kubernetes ${pool.version} is not supported` });
+        problems.push({
+          field: `spec.nodePools[${i}].version`,
+          message: `Kubernetes ${pool.version} is not supported`,
+        });
       } else if (version && compareVersions(poolVersion, version) > 0) {
         problems.push({
           field: `spec.nodePools[${i}].version`,
@@ -66,14 +74,20 @@ export function validateClusterSpec(
   if (cidrsOverlap(spec.network.podCidr, spec.network.serviceCidr)) {
     problems.push({ field: 'spec.network.serviceCidr', message: 'overlaps spec.network.podCidr' });
   }
-  return { spec: { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools }, problems };
+  return {
+    spec: { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools },
+    problems,
+  };
 }
 
 /** Fields a running cluster cannot change, and changes this release cannot make yet. */
 export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (current.provider !== next.provider) {
-    problems.push({ field: 'spec.provider', message: 'is immutable: create a new cluster on the other provider' });
+    problems.push({
+      field: 'spec.provider',
+      message: 'is immutable: create a new cluster on the other provider',
+    });
   }
   if (current.network.podCidr !== next.network.podCidr) {
     problems.push({ field: 'spec.network.podCidr', message: 'is immutable after creation' });
@@ -92,13 +106,15 @@ export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): Fie
     if (before && before.version !== pool.version) {
       problems.push({
         field: `spec.nodePools[${i}].version`,
-        message: 'changing a pool version is a rolling upgrade, which this server does not offer yet',
+        message:
+          'changing a pool version is a rolling upgrade, which this server does not offer yet',
       });
     }
-    if (before && (before.flavor !== pool.flavor || JSON.stringify(before.gpu) !== JSON.stringify(pool.gpu))) {
+    if (before && (before.flavor !== pool.flavor || !jsonEqual(before.gpu, pool.gpu))) {
       problems.push({
         field: `spec.nodePools[${i}]`,
-        message: 'flavor and gpu of an existing pool are immutable: add a new pool and remove the old one',
+        message:
+          'flavor and gpu of an existing pool are immutable: add a new pool and remove the old one',
       });
     }
   });
@@ -113,9 +129,13 @@ export function quotaProblems(
 ): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (isNewCluster && otherClusters.length + 1 > projectQuota.clusters) {
-    problems.push({ field: 'name', message: `the project's quota of ${projectQuota.clusters} clusters is used up` });
+    problems.push({
+      field: 'name',
+      message: `the project's quota of ${projectQuota.clusters} clusters is used up`,
+    });
   }
-  const nodes = otherClusters.reduce((n, s) => n + desiredMachineCount(s), 0) + desiredMachineCount(spec);
+  const nodes =
+    otherClusters.reduce((n, s) => n + desiredMachineCount(s), 0) + desiredMachineCount(spec);
   if (nodes > projectQuota.nodes) {
     problems.push({
       field: 'spec.nodePools',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, labelMap } from './names.js';
+import { dnsLabel, labelKey, labelMap, labelValue, plainText } from './names.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 import type { Condition } from './conditions.js';
 
@@ -10,34 +10,53 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
 export const clusterName = dnsLabel(32);
 export const poolName = dnsLabel(24);
 
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const cidr = z
   .string()
-  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, 'must be an IPv4 CIDR such as 10.244.0.0/16')
-  .refine((v) => {
-    const [ip, bits] = v.split('/');
-    return ip!.split('.').every((o) => Number(o) <= 255) && Number(bits) >= 8 && Number(bits) <= 28;
-  }, 'octets must be at most 255 and the prefix between /8 and /28');
+  .regex(
+    new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}/([89]|1[0-9]|2[0-8])$`),
+    'must be an IPv4 CIDR with a prefix from /8 to /28, such as 10.244.0.0/16',
+  );
+
+const controlPlaneReplicas = z.union([z.literal(1), z.literal(3), z.literal(5)]);
+/** Flavors are provider names (OpenStack flavors may hold spaces), never control characters. */
+const flavor = plainText(1, 128);
+const kubernetesVersion = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^v?[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version such as 1.37 or 1.37.2');
 
 export const taintSchema = z.strictObject({
-  key: z.string().min(1).max(253),
-  value: z.string().max(63).optional(),
+  key: labelKey,
+  value: labelValue.optional(),
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
 });
 
 export const nodePoolSpecSchema = z.strictObject({
   name: poolName,
   replicas: z.int().min(0),
-  flavor: z.string().min(1).max(128).default('standard'),
+  flavor: flavor.default('standard'),
   labels: labelMap.default({}),
   taints: z.array(taintSchema).max(32).default([]),
   gpu: z
     .strictObject({
       count: z.int().min(1).max(16),
-      type: z.string().min(1).max(64).default('nvidia-tesla-t4'),
+      type: z
+        .string()
+        .min(1)
+        .max(63)
+        .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, -, _ and .')
+        .default('nvidia-tesla-t4'),
     })
     .optional(),
   /** Defaults to the cluster's version. */
-  version: z.string().optional(),
+  version: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^v?[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version such as 1.37 or 1.37.2')
+    .optional(),
   upgrade: z
     .strictObject({
       maxSurge: z.int().min(0).max(100).default(1),
@@ -49,11 +68,11 @@ export const nodePoolSpecSchema = z.strictObject({
 
 export const clusterSpecSchema = z.strictObject({
   provider: z.enum(PROVIDER_NAMES),
-  kubernetesVersion: z.string().default(DEFAULT_KUBERNETES_VERSION),
+  kubernetesVersion: kubernetesVersion.default(DEFAULT_KUBERNETES_VERSION),
   controlPlane: z
     .strictObject({
-      replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
-      flavor: z.string().min(1).max(128).default('standard'),
+      replicas: controlPlaneReplicas.default(1),
+      flavor: flavor.default('standard'),
     })
     .default({ replicas: 1, flavor: 'standard' }),
   network: z
@@ -65,6 +84,22 @@ export const clusterSpecSchema = z.strictObject({
   nodePools: z.array(nodePoolSpecSchema).max(32).default([]),
   deletionProtection: z.boolean().default(false),
   labels: labelMap.default({}),
+});
+
+/**
+ * What a JSON merge patch of the spec may hold: every field optional, arrays replaced whole,
+ * a label set to null removed. The patched spec is then checked against clusterSpecSchema.
+ */
+export const clusterSpecPatchSchema = z.strictObject({
+  provider: z.enum(PROVIDER_NAMES).optional(),
+  kubernetesVersion: kubernetesVersion.optional(),
+  controlPlane: z
+    .strictObject({ replicas: controlPlaneReplicas.optional(), flavor: flavor.optional() })
+    .optional(),
+  network: z.strictObject({ podCidr: cidr.optional(), serviceCidr: cidr.optional() }).optional(),
+  nodePools: z.array(nodePoolSpecSchema).max(32).optional(),
+  deletionProtection: z.boolean().optional(),
+  labels: z.record(labelKey, labelValue.nullable()).optional(),
 });
 
 export type ClusterSpec = z.output<typeof clusterSpecSchema>;

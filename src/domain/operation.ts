@@ -11,7 +11,11 @@ export const OPERATION_STATUSES = [
 ] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
-export const ACTIVE_OPERATION_STATUSES: readonly OperationStatus[] = ['Pending', 'Running', 'Cancelling'];
+export const ACTIVE_OPERATION_STATUSES: readonly OperationStatus[] = [
+  'Pending',
+  'Running',
+  'Cancelling',
+];
 
 export function isFinished(status: OperationStatus): boolean {
   return status === 'Succeeded' || status === 'Failed' || status === 'Cancelled';
@@ -44,9 +48,14 @@ export interface OperationStep extends PlannedStep {
 }
 
 /** Whole-operation progress in percent, weighting each step by its units of work. */
-export function operationProgress(steps: Pick<OperationStep, 'status' | 'done' | 'total'>[]): number {
+export function operationProgress(
+  steps: Pick<OperationStep, 'status' | 'done' | 'total'>[],
+): number {
   const total = steps.reduce((n, s) => n + s.total, 0);
   if (total === 0) return 100;
-  const done = steps.reduce((n, s) => n + (s.status === 'Done' ? s.total : Math.min(s.done, s.total)), 0);
+  const done = steps.reduce(
+    (n, s) => n + (s.status === 'Done' ? s.total : Math.min(s.done, s.total)),
+    0,
+  );
   return Math.floor((done * 100) / total);
 }

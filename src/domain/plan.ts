@@ -46,7 +46,12 @@ function planApply({ spec, machines, infrastructureReady }: PlanInput): PlannedS
   }
   const live = machines.filter((m) => isLive(m.phase));
   const controlPlane = live.filter((m) => m.role === 'control-plane').length;
-  const cpStep = scaleStep(StepNames.controlPlane, 'control plane', controlPlane, spec.controlPlane.replicas);
+  const cpStep = scaleStep(
+    StepNames.controlPlane,
+    'control plane',
+    controlPlane,
+    spec.controlPlane.replicas,
+  );
   if (cpStep) steps.push(cpStep);
 
   for (const pool of spec.nodePools) {
@@ -54,12 +59,29 @@ function planApply({ spec, machines, infrastructureReady }: PlanInput): PlannedS
     const step = scaleStep(StepNames.nodePool(pool.name), `pool ${pool.name}`, have, pool.replicas);
     if (step) steps.push(step);
   }
+  // Machines a former operation began to remove are finished first, and the plan says so.
+  const leftovers = machines.filter((m) => m.phase === 'Deleting');
+  for (const group of new Set(
+    leftovers.map((m) => (m.role === 'control-plane' ? '' : (m.pool ?? ''))),
+  )) {
+    const count = leftovers.filter(
+      (m) => (m.role === 'control-plane' ? '' : (m.pool ?? '')) === group,
+    ).length;
+    const name = group === '' ? StepNames.controlPlane : StepNames.nodePool(group);
+    if (steps.some((s) => s.name === name)) continue;
+    steps.push({
+      name,
+      description: `Finish removing ${count} machine${plural(count)} from the ${group === '' ? 'control plane' : `pool ${group}`}`,
+      total: count,
+    });
+  }
   const removedPools = new Set(
     live
       .filter((m) => m.role === 'worker' && !spec.nodePools.some((p) => p.name === m.pool))
       .map((m) => m.pool ?? ''),
   );
   for (const pool of removedPools) {
+    if (steps.some((s) => s.name === StepNames.nodePool(pool))) continue;
     const count = live.filter((m) => m.role === 'worker' && (m.pool ?? '') === pool).length;
     steps.push({
       name: StepNames.nodePool(pool),
@@ -97,11 +119,20 @@ function planDelete({ machines }: PlanInput): PlannedStep[] {
   ];
 }
 
-function scaleStep(name: string, what: string, have: number, want: number): PlannedStep | undefined {
+function scaleStep(
+  name: string,
+  what: string,
+  have: number,
+  want: number,
+): PlannedStep | undefined {
   if (have === want) return undefined;
   if (want > have) {
     const n = want - have;
-    return { name, description: `Add ${n} machine${plural(n)} to the ${what} (${have} → ${want})`, total: n };
+    return {
+      name,
+      description: `Add ${n} machine${plural(n)} to the ${what} (${have} → ${want})`,
+      total: n,
+    };
   }
   const n = have - want;
   return {

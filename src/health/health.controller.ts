@@ -20,14 +20,26 @@ export class HealthController implements OnApplicationShutdown {
 
   /** Liveness: the process serves requests. */
   @Get('healthz')
-  @Route({ operationId: 'getHealth', summary: 'Liveness', tag: 'health', responses: { 200: null }, access: 'public' })
+  @Route({
+    operationId: 'getHealth',
+    summary: 'Liveness',
+    tag: 'health',
+    responses: { 200: null },
+    access: 'public',
+  })
   health() {
     return { status: 'ok' };
   }
 
   /** Readiness: the database and Redis answer. */
   @Get('readyz')
-  @Route({ operationId: 'getReadiness', summary: 'Readiness: database and Redis', tag: 'health', responses: { 200: null, 503: null }, access: 'public' })
+  @Route({
+    operationId: 'getReadiness',
+    summary: 'Readiness: database and Redis',
+    tag: 'health',
+    responses: { 200: null, 503: null },
+    access: 'public',
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const check = async (fn: () => Promise<unknown>) => {
       try {

@@ -1,4 +1,9 @@
-import { ApiextensionsV1Api, PatchStrategy, loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  PatchStrategy,
+  loadAllYaml,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { sleep } from '../common/concurrency.js';
 import { FIELD_MANAGER, type TenantKubeClient } from './tenant-client.js';
 import { isNotFound, kubeMessage } from './kube-errors.js';
@@ -9,8 +14,14 @@ export interface ApplyResult {
 
 /** Parses multi-document YAML, dropping empty documents and flattening `List`s. */
 export function parseManifests(yaml: string): KubernetesObject[] {
-  const documents = loadAllYaml(yaml).filter((d): d is KubernetesObject => typeof d === 'object' && d !== null);
-  return documents.flatMap((d) => (d.kind?.endsWith('List') && Array.isArray((d as { items?: unknown }).items) ? ((d as { items: KubernetesObject[] }).items) : [d]));
+  const documents = loadAllYaml(yaml).filter(
+    (d): d is KubernetesObject => typeof d === 'object' && d !== null,
+  );
+  return documents.flatMap((d) =>
+    d.kind?.endsWith('List') && Array.isArray((d as { items?: unknown }).items)
+      ? (d as { items: KubernetesObject[] }).items
+      : [d],
+  );
 }
 
 const isCrd = (o: KubernetesObject) => o.kind === 'CustomResourceDefinition';
@@ -38,7 +49,14 @@ export async function applyManifests(
 
 async function applyOne(client: TenantKubeClient, object: KubernetesObject) {
   try {
-    await client.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    await client.objects.patch(
+      object,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
   } catch (error) {
     const where = `${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
     throw new Error(`apply of ${object.kind} ${where}: ${kubeMessage(error)}`, { cause: error });
@@ -51,12 +69,22 @@ async function applyOne(client: TenantKubeClient, object: KubernetesObject) {
   };
 }
 
-function withLabels(object: KubernetesObject, labels: Record<string, string> | undefined): KubernetesObject {
+function withLabels(
+  object: KubernetesObject,
+  labels: Record<string, string> | undefined,
+): KubernetesObject {
   if (!labels) return object;
-  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata?.labels, ...labels } } };
+  return {
+    ...object,
+    metadata: { ...object.metadata, labels: { ...object.metadata?.labels, ...labels } },
+  };
 }
 
-export async function waitForCrdsEstablished(client: TenantKubeClient, names: string[], timeoutMs: number): Promise<void> {
+export async function waitForCrdsEstablished(
+  client: TenantKubeClient,
+  names: string[],
+  timeoutMs: number,
+): Promise<void> {
   const api = client.config.makeApiClient(ApiextensionsV1Api);
   const deadline = Date.now() + timeoutMs;
   for (const name of names) {
@@ -65,9 +93,14 @@ export async function waitForCrdsEstablished(client: TenantKubeClient, names: st
         if (isNotFound(error)) return undefined;
         throw error;
       });
-      const established = crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      const established = crd?.status?.conditions?.some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
       if (established) break;
-      if (Date.now() > deadline) throw new Error(`CustomResourceDefinition ${name} was not Established within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `CustomResourceDefinition ${name} was not Established within ${timeoutMs} ms`,
+        );
       await sleep(200);
     }
   }
@@ -90,7 +123,10 @@ export async function waitForRollout(
       throw error;
     });
     if (state.done) return;
-    if (Date.now() > deadline) throw new Error(`${kind} ${namespace}/${name} not available within ${timeoutMs} ms: ${state.message}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${kind} ${namespace}/${name} not available within ${timeoutMs} ms: ${state.message}`,
+      );
     await sleep(250);
   }
 }
@@ -100,25 +136,55 @@ interface RolloutState {
   message: string;
 }
 
-function rollout(generation: number | undefined, observed: number | undefined, want: number, available: number, updated: number): RolloutState {
+function rollout(
+  generation: number | undefined,
+  observed: number | undefined,
+  want: number,
+  available: number,
+  updated: number,
+): RolloutState {
   const seen = (observed ?? 0) >= (generation ?? 0);
-  return { done: seen && available >= want && updated >= want, message: `${available}/${want} available, ${updated} updated` };
+  return {
+    done: seen && available >= want && updated >= want,
+    message: `${available}/${want} available, ${updated} updated`,
+  };
 }
 
-const ROLLOUT_STATE: Record<RolloutKind, (client: TenantKubeClient, namespace: string, name: string) => Promise<RolloutState>> = {
+const ROLLOUT_STATE: Record<
+  RolloutKind,
+  (client: TenantKubeClient, namespace: string, name: string) => Promise<RolloutState>
+> = {
   Deployment: async (client, namespace, name) => {
     const d = await client.apps.readNamespacedDeployment({ name, namespace });
     const s = d.status;
-    return rollout(d.metadata?.generation, s?.observedGeneration, d.spec?.replicas ?? 1, s?.availableReplicas ?? 0, s?.updatedReplicas ?? 0);
+    return rollout(
+      d.metadata?.generation,
+      s?.observedGeneration,
+      d.spec?.replicas ?? 1,
+      s?.availableReplicas ?? 0,
+      s?.updatedReplicas ?? 0,
+    );
   },
   DaemonSet: async (client, namespace, name) => {
     const d = await client.apps.readNamespacedDaemonSet({ name, namespace });
     const s = d.status;
-    return rollout(d.metadata?.generation, s?.observedGeneration, s?.desiredNumberScheduled ?? 0, s?.numberAvailable ?? 0, s?.updatedNumberScheduled ?? 0);
+    return rollout(
+      d.metadata?.generation,
+      s?.observedGeneration,
+      s?.desiredNumberScheduled ?? 0,
+      s?.numberAvailable ?? 0,
+      s?.updatedNumberScheduled ?? 0,
+    );
   },
   StatefulSet: async (client, namespace, name) => {
     const d = await client.apps.readNamespacedStatefulSet({ name, namespace });
     const s = d.status;
-    return rollout(d.metadata?.generation, s?.observedGeneration, d.spec?.replicas ?? 1, s?.availableReplicas ?? 0, s?.updatedReplicas ?? 0);
+    return rollout(
+      d.metadata?.generation,
+      s?.observedGeneration,
+      d.spec?.replicas ?? 1,
+      s?.availableReplicas ?? 0,
+      s?.updatedReplicas ?? 0,
+    );
   },
 };

@@ -3,7 +3,9 @@ import { ApiException } from '@kubernetes/client-node';
 /** The HTTP status of a Kubernetes API error, or undefined for connection failures. */
 export function kubeStatus(error: unknown): number | undefined {
   if (error instanceof ApiException) return error.code;
-  const code = (error as { code?: unknown; statusCode?: unknown } | null)?.code ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  const code =
+    (error as { code?: unknown; statusCode?: unknown } | null)?.code ??
+    (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
 }
 
@@ -18,7 +20,9 @@ export function isUnreachable(error: unknown): boolean {
     return status === 502 || status === 503 || status === 504;
   }
   const text = `${(error as { code?: unknown } | null)?.code ?? ''} ${error instanceof Error ? error.message : String(error)}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket hang up|fetch failed|aborted|timeout/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket hang up|fetch failed|aborted|timeout/i.test(
+    text,
+  );
 }
 
 export function kubeMessage(error: unknown): string {

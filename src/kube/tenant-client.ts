@@ -12,10 +12,17 @@ import {
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { sleep } from '../common/concurrency.js';
-import type { DrainResult, TenantCluster, TenantNode } from '../providers/infrastructure-provider.js';
+import type {
+  DrainResult,
+  TenantCluster,
+  TenantNode,
+} from '../providers/infrastructure-provider.js';
 import { isNotFound, isUnreachable, kubeMessage, kubeStatus } from './kube-errors.js';
 
 export const FIELD_MANAGER = 'kaas';
+
+/** How long past its deletion deadline a terminating pod may hold a drain. */
+const STUCK_TERMINATING_MARGIN_MS = 30_000;
 
 /**
  * The control plane's client of one tenant cluster: readiness, nodes, cordon and drain
@@ -55,7 +62,8 @@ export class TenantKubeClient implements TenantCluster {
     for (;;) {
       const version = await this.serverVersion().catch(() => null);
       if (version) return version;
-      if (Date.now() > deadline) throw new Error(`the API server did not answer within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`the API server did not answer within ${timeoutMs} ms`);
       await sleep(250);
     }
   }
@@ -93,12 +101,38 @@ export class TenantKubeClient implements TenantCluster {
       if (pods.length === 0) return { drained: true, blockedBy: [] };
       const blockedBy: string[] = [];
       for (const pod of pods) {
-        if (pod.metadata?.deletionTimestamp) continue;
+        if (pod.metadata?.deletionTimestamp) {
+          await this.forceDeleteIfStuck(pod);
+          continue;
+        }
         const refused = await this.evict(pod);
         if (refused) blockedBy.push(`${pod.metadata!.namespace}/${pod.metadata!.name}`);
       }
-      if (Date.now() >= deadline) return { drained: false, blockedBy: blockedBy.sort() };
+      if (Date.now() >= deadline) {
+        const terminating = pods
+          .filter((p) => p.metadata?.deletionTimestamp)
+          .map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`);
+        return { drained: false, blockedBy: blockedBy.sort(), terminating: terminating.sort() };
+      }
       await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /**
+   * An evicted pod whose kubelet never confirms it (an unreachable or dead node) would hold the
+   * drain forever; past its deletion deadline plus a margin it is removed without waiting.
+   */
+  private async forceDeleteIfStuck(pod: V1Pod): Promise<void> {
+    const due = new Date(pod.metadata!.deletionTimestamp!).getTime() + STUCK_TERMINATING_MARGIN_MS;
+    if (Date.now() < due) return;
+    try {
+      await this.core.deleteNamespacedPod({
+        name: pod.metadata!.name!,
+        namespace: pod.metadata!.namespace!,
+        gracePeriodSeconds: 0,
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
     }
   }
 
@@ -116,7 +150,8 @@ export class TenantKubeClient implements TenantCluster {
    */
   async createBootstrapToken(ttlSeconds: number, description = 'kaas node join'): Promise<string> {
     const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-    const pick = (n: number) => Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
+    const pick = (n: number) =>
+      Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
     const id = pick(6);
     const secret = pick(16);
     await this.core.createNamespacedSecret({
@@ -128,7 +163,9 @@ export class TenantKubeClient implements TenantCluster {
           description,
           'token-id': id,
           'token-secret': secret,
-          expiration: new Date(Date.now() + ttlSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          expiration: new Date(Date.now() + ttlSeconds * 1000)
+            .toISOString()
+            .replace(/\.\d{3}Z$/, 'Z'),
           'usage-bootstrap-authentication': 'true',
           'usage-bootstrap-signing': 'true',
           'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
@@ -143,7 +180,9 @@ export class TenantKubeClient implements TenantCluster {
   }
 
   private async podsOn(nodeName: string): Promise<V1Pod[]> {
-    const list = await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` });
+    const list = await this.core.listPodForAllNamespaces({
+      fieldSelector: `spec.nodeName=${nodeName}`,
+    });
     return list.items;
   }
 
@@ -162,17 +201,21 @@ export class TenantKubeClient implements TenantCluster {
       const status = kubeStatus(error);
       if (status === 429) return true;
       if (status === 404) return false;
-      throw new Error(`eviction of ${namespace}/${name} failed: ${kubeMessage(error)}`, { cause: error });
+      throw new Error(`eviction of ${namespace}/${name} failed: ${kubeMessage(error)}`, {
+        cause: error,
+      });
     }
   }
 }
 
-function toTenantNode(node: V1Node): TenantNode {
+export function toTenantNode(node: V1Node): TenantNode {
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
   return {
     name: node.metadata!.name!,
     ready: ready?.status === 'True',
-    ...(ready?.lastTransitionTime ? { readySince: new Date(ready.lastTransitionTime).toISOString() } : {}),
+    ...(ready?.lastTransitionTime
+      ? { readySince: new Date(ready.lastTransitionTime).toISOString() }
+      : {}),
     unschedulable: node.spec?.unschedulable === true,
   };
 }

@@ -12,10 +12,18 @@ export class MetricsController {
 
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4')
-  @Route({ operationId: 'getMetrics', summary: 'Prometheus metrics', tag: 'health', responses: { 200: null }, access: 'public' })
+  @Route({
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    tag: 'health',
+    responses: { 200: null },
+    access: 'public',
+  })
   async scrape(): Promise<string> {
     if (this.queue) {
-      const counts = await this.queue.queue.getJobCounts('active', 'waiting', 'delayed', 'failed').catch(() => undefined);
+      const counts = await this.queue.queue
+        .getJobCounts('active', 'waiting', 'delayed', 'failed')
+        .catch(() => undefined);
       for (const [state, count] of Object.entries(counts ?? {})) {
         this.metrics.queueJobs.set({ queue: 'reconcile', state }, count);
       }

@@ -16,8 +16,18 @@ export const API_VERSION = '0.1.0';
 
 function componentSchemas(): Record<string, unknown> {
   const uri = (id: string) => `#/components/schemas/${id}`;
-  const input = z.toJSONSchema(z.globalRegistry, { io: 'input', uri, target: 'draft-2020-12', unrepresentable: 'any' });
-  const output = z.toJSONSchema(z.globalRegistry, { io: 'output', uri, target: 'draft-2020-12', unrepresentable: 'any' });
+  const input = z.toJSONSchema(z.globalRegistry, {
+    io: 'input',
+    uri,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  });
+  const output = z.toJSONSchema(z.globalRegistry, {
+    io: 'output',
+    uri,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  });
   const schemas: Record<string, unknown> = {};
   for (const [id, schema] of Object.entries(output.schemas)) {
     const chosen = INPUT_SCHEMAS.has(id) ? input.schemas[id] : schema;

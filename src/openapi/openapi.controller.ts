@@ -7,7 +7,13 @@ export class OpenApiController {
   constructor(private readonly holder: OpenApiDocumentHolder) {}
 
   @Get('openapi.json')
-  @Route({ operationId: 'getOpenApiDocument', summary: 'This OpenAPI document', tag: 'meta', responses: { 200: null }, access: 'public' })
+  @Route({
+    operationId: 'getOpenApiDocument',
+    summary: 'This OpenAPI document',
+    tag: 'meta',
+    responses: { 200: null },
+    access: 'public',
+  })
   document() {
     return this.holder.document;
   }

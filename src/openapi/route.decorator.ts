@@ -1,6 +1,16 @@
 import { applyDecorators, HttpCode, SetMetadata } from '@nestjs/common';
 import type { Role } from '../auth/principal.js';
-import { ApiBody, ApiExtension, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiExtension,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
@@ -16,7 +26,35 @@ export type Access = Role | 'platform-admin' | 'authenticated' | 'public';
 
 export const ACCESS_METADATA = 'kaas:access';
 
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+/** Path parameters by name, with the shapes the API accepts. */
+const PATH_PARAMS = {
+  project: {
+    description: 'Project name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 40 },
+  },
+  cluster: {
+    description: 'Cluster name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 32 },
+  },
+  pool: {
+    description: 'Node pool name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 24 },
+  },
+  operation: {
+    description: 'Operation id',
+    schema: { type: 'string', format: 'uuid', pattern: UUID },
+  },
+  token: { description: 'Token id', schema: { type: 'string', format: 'uuid', pattern: UUID } },
+} as const;
+
+export type PathParam = keyof typeof PATH_PARAMS;
+
 export interface RouteDoc {
+  /** Path parameters besides the project (implied by a role access). */
+  params?: Exclude<PathParam, 'project'>[];
   operationId: string;
   /** Checked by the auth guard before the handler runs, and published as `x-kaas-access`. */
   access: Access;
@@ -25,10 +63,15 @@ export interface RouteDoc {
   /** Component id of the request body. */
   body?: string;
   bodyContentTypes?: string[];
-  /** Status → component id of the response (null: no body). */
-  responses: Record<number, string | null>;
+  /** Status → component id of the response (a list: one of them; null: no body). */
+  responses: Record<number, string | string[] | null>;
   query?: QueryDoc[];
-  headers?: { name: string; description: string; required?: boolean }[];
+  headers?: {
+    name: string;
+    description: string;
+    required?: boolean;
+    schema?: Record<string, unknown>;
+  }[];
   /** Statuses of errors this route can answer besides 400, 401, 403, 404 and 500. */
   errors?: number[];
   /** The success status when the handler does not set one. */
@@ -59,13 +102,33 @@ export function Route(doc: RouteDoc): MethodDecorator {
     ApiTags(doc.tag),
     ...(doc.defaultStatus ? [HttpCode(doc.defaultStatus)] : []),
     ...(doc.access === 'public' ? [] : [ApiSecurity('bearer')]),
+    ...pathParams(doc).map((name) =>
+      ApiParam({ name, required: true, ...PATH_PARAMS[name] } as never),
+    ),
     ...bodyDecorators(doc),
     ...responseDecorators(doc),
     ...(doc.query ?? []).map((q) =>
-      ApiQuery({ name: q.name, description: q.description, required: q.required ?? false, schema: q.schema ?? { type: 'string' } }),
+      ApiQuery({
+        name: q.name,
+        description: q.description,
+        required: q.required ?? false,
+        schema: q.schema ?? { type: 'string' },
+      }),
     ),
-    ...(doc.headers ?? []).map((h) => ApiHeader({ name: h.name, description: h.description, required: h.required ?? false })),
+    ...(doc.headers ?? []).map((h) =>
+      ApiHeader({
+        name: h.name,
+        description: h.description,
+        required: h.required ?? false,
+        ...(h.schema ? { schema: h.schema } : {}),
+      }),
+    ),
   );
+}
+
+function pathParams(doc: RouteDoc): PathParam[] {
+  const inProject = doc.access === 'viewer' || doc.access === 'editor' || doc.access === 'admin';
+  return [...(inProject ? (['project'] as const) : []), ...(doc.params ?? [])];
 }
 
 function bodyDecorators(doc: RouteDoc): MethodDecorator[] {
@@ -78,7 +141,13 @@ function bodyDecorators(doc: RouteDoc): MethodDecorator[] {
 
 function responseDecorators(doc: RouteDoc): MethodDecorator[] {
   const successes = Object.entries(doc.responses).map(([status, schema]) =>
-    ApiResponse({ status: Number(status), description: describe(Number(status)), ...(schema ? { schema: ref(schema) } : {}) }),
+    ApiResponse({
+      status: Number(status),
+      description: describe(Number(status)),
+      ...(schema === null
+        ? {}
+        : { schema: Array.isArray(schema) ? { oneOf: schema.map(ref) } : ref(schema) }),
+    }),
   );
   const errors = doc.access === 'public' ? [500] : [400, 401, 403, 404, 500, ...(doc.errors ?? [])];
   const problems = [...new Set(errors)].sort().map((status) =>
@@ -107,8 +176,25 @@ function describe(status: number): string {
 }
 
 export const PAGE_QUERY: QueryDoc[] = [
-  { name: 'limit', description: 'Page size (1–500, default 50)', schema: { type: 'integer', minimum: 1, maximum: 500 } },
-  { name: 'cursor', description: 'nextCursor from the previous page' },
+  {
+    name: 'limit',
+    description: 'Page size (1–500, default 50)',
+    schema: { type: 'integer', minimum: 1, maximum: 500 },
+  },
+  {
+    name: 'cursor',
+    description: 'nextCursor from the previous page',
+    schema: { type: 'string', format: 'uuid', pattern: UUID },
+  },
+];
+
+export const SEQUENCE_PAGE_QUERY: QueryDoc[] = [
+  PAGE_QUERY[0]!,
+  {
+    name: 'cursor',
+    description: 'nextCursor from the previous page',
+    schema: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' },
+  },
 ];
 
 export const DRY_RUN_QUERY: QueryDoc = {
@@ -119,5 +205,7 @@ export const DRY_RUN_QUERY: QueryDoc = {
 
 export const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
-  description: 'Retrying with the same key and body returns the first answer; another body answers 422',
+  description:
+    'Retrying with the same key and body returns the first answer; another body answers 422',
+  schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
 };

@@ -11,7 +11,10 @@ export class AuditRepository {
   }
 
   /** Newest first; the cursor is the last id seen. */
-  async list(projectName: string, options: { before?: number; limit: number }): Promise<AuditRecord[]> {
+  async list(
+    projectName: string,
+    options: { before?: number; limit: number },
+  ): Promise<AuditRecord[]> {
     return this.db
       .select()
       .from(auditRecords)

@@ -17,7 +17,9 @@ export class ClustersRepository {
     const [row] = await this.db
       .select()
       .from(clusters)
-      .where(and(eq(clusters.projectId, projectId), eq(clusters.name, name), isNull(clusters.deletedAt)));
+      .where(
+        and(eq(clusters.projectId, projectId), eq(clusters.name, name), isNull(clusters.deletedAt)),
+      );
     return row;
   }
 
@@ -26,7 +28,10 @@ export class ClustersRepository {
     return row;
   }
 
-  async listLive(projectId: string, options: { after?: string; limit: number }): Promise<ClusterRecord[]> {
+  async listLive(
+    projectId: string,
+    options: { after?: string; limit: number },
+  ): Promise<ClusterRecord[]> {
     return this.db
       .select()
       .from(clusters)

@@ -46,7 +46,9 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
     } finally {
-      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      await client
+        .query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+        .catch(() => undefined);
       client.release();
     }
   }

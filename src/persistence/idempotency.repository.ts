@@ -24,7 +24,12 @@ export class IdempotencyRepository {
     await this.db.insert(idempotencyKeys).values({ projectId, key, ...stored });
   }
 
-  async complete(projectId: string, key: string, statusCode: number, response: unknown): Promise<void> {
+  async complete(
+    projectId: string,
+    key: string,
+    statusCode: number,
+    response: unknown,
+  ): Promise<void> {
     await this.db
       .update(idempotencyKeys)
       .set({ statusCode, response })

@@ -42,7 +42,9 @@ export class MachinesRepository {
 
   async update(
     id: string,
-    changes: Partial<Pick<MachineRecord, 'phase' | 'providerId' | 'nodeName' | 'failureReason' | 'drainStartedAt'>>,
+    changes: Partial<
+      Pick<MachineRecord, 'phase' | 'providerId' | 'nodeName' | 'failureReason' | 'drainStartedAt'>
+    >,
   ): Promise<void> {
     const deletedAt = changes.phase === 'Deleted' ? new Date() : undefined;
     await this.db

@@ -132,7 +132,12 @@ export class OperationsRepository {
   }
 
   /** Moves an active Operation to a new status only if nobody finished it meanwhile. */
-  async transition(id: string, from: OperationStatus[], to: OperationStatus, error?: OperationError): Promise<boolean> {
+  async transition(
+    id: string,
+    from: OperationStatus[],
+    to: OperationStatus,
+    error?: OperationError,
+  ): Promise<boolean> {
     const now = new Date();
     const finished = to === 'Succeeded' || to === 'Failed' || to === 'Cancelled';
     const rows = await this.db
@@ -146,7 +151,10 @@ export class OperationsRepository {
       .where(and(eq(operations.id, id), inArray(operations.status, from)))
       .returning({ id: operations.id });
     if (rows.length === 1 && finished) {
-      await this.closeSteps(id, to === 'Succeeded' ? 'Done' : to === 'Failed' ? 'Failed' : 'Cancelled');
+      await this.closeSteps(
+        id,
+        to === 'Succeeded' ? 'Done' : to === 'Failed' ? 'Failed' : 'Cancelled',
+      );
     }
     return rows.length === 1;
   }
@@ -192,7 +200,9 @@ export class OperationsRepository {
       await this.db
         .update(operationSteps)
         .set({ status, done: sql`${operationSteps.total}`, finishedAt: now, message: null })
-        .where(and(eq(operationSteps.operationId, operationId), inArray(operationSteps.status, open)));
+        .where(
+          and(eq(operationSteps.operationId, operationId), inArray(operationSteps.status, open)),
+        );
       return;
     }
     // A failure marks the step that was running; steps never reached stay as they were, cancelled.
@@ -205,6 +215,8 @@ export class OperationsRepository {
     await this.db
       .update(operationSteps)
       .set({ status: 'Cancelled' })
-      .where(and(eq(operationSteps.operationId, operationId), eq(operationSteps.status, 'Pending')));
+      .where(
+        and(eq(operationSteps.operationId, operationId), eq(operationSteps.status, 'Pending')),
+      );
   }
 }

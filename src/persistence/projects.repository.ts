@@ -21,7 +21,11 @@ export class ProjectsRepository {
     return row;
   }
 
-  async list(options: { after?: string; limit: number; onlyId?: string }): Promise<ProjectRecord[]> {
+  async list(options: {
+    after?: string;
+    limit: number;
+    onlyId?: string;
+  }): Promise<ProjectRecord[]> {
     return this.db
       .select()
       .from(projects)
@@ -72,7 +76,9 @@ export class TokensRepository {
     const rows = await this.db
       .update(apiTokens)
       .set({ revokedAt: new Date() })
-      .where(and(eq(apiTokens.id, id), eq(apiTokens.projectId, projectId), isNull(apiTokens.revokedAt)))
+      .where(
+        and(eq(apiTokens.id, id), eq(apiTokens.projectId, projectId), isNull(apiTokens.revokedAt)),
+      )
       .returning({ id: apiTokens.id });
     return rows.length === 1;
   }

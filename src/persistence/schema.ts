@@ -12,7 +12,12 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { ClusterSpec, ClusterStatus } from '../domain/cluster.js';
-import type { OperationError, OperationStatus, OperationType, StepStatus } from '../domain/operation.js';
+import type {
+  OperationError,
+  OperationStatus,
+  OperationType,
+  StepStatus,
+} from '../domain/operation.js';
 import type { MachinePhase, MachineRole } from '../domain/machine.js';
 import type { Role } from '../auth/principal.js';
 

@@ -95,6 +95,8 @@ export interface DrainResult {
   drained: boolean;
   /** Pods whose eviction a PodDisruptionBudget refused, as namespace/name. */
   blockedBy: string[];
+  /** Pods evicted but not gone yet, as namespace/name. */
+  terminating?: string[];
 }
 
 /** What the reconciler needs of a tenant cluster; providers with real clusters use src/kube. */

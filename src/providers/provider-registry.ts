@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Config } from '../config/config.js';
 import type { ProviderName } from '../domain/cluster.js';
 import type { DatabaseHandle } from '../persistence/database.js';
@@ -10,6 +11,8 @@ import { KubernetesTools } from './kwok/kubernetes-tools.js';
 import { join, resolve } from 'node:path';
 
 /** Builds the providers KAAS_PROVIDERS enables; an unknown or unavailable name stops the start. */
+const kwokLogger = new Logger('kwok');
+
 export function createProviderRegistry(config: Config, database: DatabaseHandle): ProviderRegistry {
   const registry = new Map<ProviderName, InfrastructureProvider>();
   for (const name of config.KAAS_PROVIDERS) {
@@ -31,11 +34,14 @@ export function createProviderRegistry(config: Config, database: DatabaseHandle)
             workdir: resolve(config.KAAS_KWOK_WORKDIR ?? join(config.KAAS_DATA_DIR, 'kwok')),
             bootMs: config.KAAS_KWOK_BOOT_SECONDS * 1000,
             tools: new KubernetesTools(config.KAAS_TOOLS_DIR),
+            log: (message) => kwokLogger.log(message),
           }),
         );
         break;
       default:
-        throw new Error(`KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake, kwok`);
+        throw new Error(
+          `KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake, kwok`,
+        );
     }
   }
   return registry;

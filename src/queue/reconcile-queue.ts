@@ -17,7 +17,10 @@ export class ReconcileQueue implements OnApplicationShutdown {
 
   constructor(@Inject(CONFIG) config: Config) {
     this.connection = createRedis(config.KAAS_REDIS_URL, 'producer');
-    this.queue = new Queue(QUEUES.reconcile, { connection: this.connection, prefix: config.KAAS_QUEUE_PREFIX });
+    this.queue = new Queue(QUEUES.reconcile, {
+      connection: this.connection,
+      prefix: config.KAAS_QUEUE_PREFIX,
+    });
     this.queue.on('error', () => undefined);
   }
 
@@ -33,13 +36,17 @@ export class ReconcileQueue implements OnApplicationShutdown {
 
   private async enqueueNow(clusterId: string): Promise<void> {
     const jobId = reconcileJobId(clusterId);
-    await this.queue.add('reconcile-cluster', { clusterId }, {
-      jobId,
-      removeOnComplete: true,
-      removeOnFail: true,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1_000 },
-    });
+    await this.queue.add(
+      'reconcile-cluster',
+      { clusterId },
+      {
+        jobId,
+        removeOnComplete: true,
+        removeOnFail: true,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1_000 },
+      },
+    );
     // The add is a no-op while the cluster's job waits out a delay: bring it forward instead.
     const existing = await this.queue.getJob(jobId);
     if (existing && (await existing.isDelayed())) {

@@ -9,7 +9,11 @@ export function createRedis(url: string, purpose: 'worker' | 'producer' | 'probe
     purpose === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true }
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
-  const redis = new Redis(url, { ...options, lazyConnect: false, connectionName: `kaas-${purpose}` });
+  const redis = new Redis(url, {
+    ...options,
+    lazyConnect: false,
+    connectionName: `kaas-${purpose}`,
+  });
   // Connection errors are retried by ioredis and surface through readiness; never crash on them.
   redis.on('error', () => undefined);
   return redis;

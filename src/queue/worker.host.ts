@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG, type Config } from '../config/config.js';
@@ -11,7 +17,10 @@ import { createRedis, withTimeout } from './redis.js';
 import { QUEUES, RESYNC_SCHEDULER_ID, type JobName, type JobPayloads } from './jobs.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 
-type Handler<N extends JobName> = (job: Job<JobPayloads[N]>, token: string | undefined) => Promise<void>;
+type Handler<N extends JobName> = (
+  job: Job<JobPayloads[N]>,
+  token: string | undefined,
+) => Promise<void>;
 
 /**
  * Runs the BullMQ workers. Every job name has exactly one handler (the compiler checks the
@@ -55,7 +64,9 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         maxStalledCount: 1_000,
       });
       worker.on('error', (error) => this.logger.warn(`queue ${queue}: ${error.message}`));
-      worker.on('failed', (job, error) => this.logger.warn(`job ${job?.id ?? '?'} failed: ${error.message}`));
+      worker.on('failed', (job, error) =>
+        this.logger.warn(`job ${job?.id ?? '?'} failed: ${error.message}`),
+      );
       this.workers.push(worker);
     }
     const connection = createRedis(this.config.KAAS_REDIS_URL, 'worker');
@@ -64,15 +75,23 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     this.maintenance.on('error', () => undefined);
     const every = this.config.KAAS_RESYNC_INTERVAL_SECONDS * 1000;
     if (every > 0) {
-      await this.maintenance.upsertJobScheduler(RESYNC_SCHEDULER_ID, { every }, {
-        name: 'resync-clusters',
-        data: {},
-        opts: { removeOnComplete: true, removeOnFail: 100 },
-      });
+      await this.maintenance.upsertJobScheduler(
+        RESYNC_SCHEDULER_ID,
+        { every },
+        {
+          name: 'resync-clusters',
+          data: {},
+          opts: { removeOnComplete: true, removeOnFail: 100 },
+        },
+      );
     }
     // Start by catching up on whatever a previous process left unfinished.
-    void this.handleResync().catch((error: unknown) => this.logger.warn(`initial resync failed: ${String(error)}`));
-    this.logger.log(`workers started (reconcile concurrency ${this.config.KAAS_WORKER_CONCURRENCY})`);
+    void this.handleResync().catch((error: unknown) =>
+      this.logger.warn(`initial resync failed: ${String(error)}`),
+    );
+    this.logger.log(
+      `workers started (reconcile concurrency ${this.config.KAAS_WORKER_CONCURRENCY})`,
+    );
   }
 
   private async dispatch(job: Job, token: string | undefined): Promise<void> {
@@ -81,13 +100,22 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     await handler(job, token);
   }
 
-  private async handleReconcile(job: Job<JobPayloads['reconcile-cluster']>, token: string | undefined): Promise<void> {
+  private async handleReconcile(
+    job: Job<JobPayloads['reconcile-cluster']>,
+    token: string | undefined,
+  ): Promise<void> {
     const stop = this.metrics.reconcileDuration.startTimer();
     const outcome = await this.reconciler.reconcile(job.data.clusterId);
-    stop();
+    const seconds = stop();
+    this.logger.debug(
+      `reconcile ${job.data.clusterId}: ${outcome.result}` +
+        `${outcome.requeueAfterMs !== undefined ? `, again in ${outcome.requeueAfterMs} ms` : ''} (${seconds.toFixed(3)} s)`,
+    );
     this.metrics.reconciles.inc({ result: outcome.result });
     if (outcome.result === 'retrying' || outcome.result === 'failed') {
-      this.metrics.reconcileErrors.inc({ kind: outcome.result === 'failed' ? 'terminal' : 'transient' });
+      this.metrics.reconcileErrors.inc({
+        kind: outcome.result === 'failed' ? 'terminal' : 'transient',
+      });
     }
     if (outcome.requeueAfterMs !== undefined && token) {
       // Requeue under the same job id, like controller-runtime's RequeueAfter.
@@ -105,19 +133,26 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   /** Stops taking jobs and waits for the running ones, up to the shutdown timeout. */
   async beforeApplicationShutdown(): Promise<void> {
     const timeoutMs = this.config.KAAS_SHUTDOWN_TIMEOUT_SECONDS * 1000;
-    await withTimeout(Promise.all(this.workers.map((w) => w.close())), timeoutMs, 'worker shutdown').catch(
-      async (error: unknown) => {
-        this.logger.warn(`${String(error)}; handing the remaining jobs back`);
-        await Promise.all(this.workers.map((w) => w.close(true)));
-      },
-    );
+    await withTimeout(
+      Promise.all(this.workers.map((w) => w.close())),
+      timeoutMs,
+      'worker shutdown',
+    ).catch(async (error: unknown) => {
+      this.logger.warn(`${String(error)}; handing the remaining jobs back`);
+      await Promise.all(this.workers.map((w) => w.close(true)));
+    });
     await this.maintenance?.close().catch(() => undefined);
     for (const c of this.connections) c.disconnect();
   }
 
   async queueCounts(): Promise<Record<string, Record<string, number>>> {
     const counts: Record<string, Record<string, number>> = {};
-    counts[QUEUES.reconcile] = await this.queue.queue.getJobCounts('active', 'waiting', 'delayed', 'failed');
+    counts[QUEUES.reconcile] = await this.queue.queue.getJobCounts(
+      'active',
+      'waiting',
+      'delayed',
+      'failed',
+    );
     return counts;
   }
 }

@@ -53,7 +53,10 @@ describe('cluster lifecycle through the SDK', () => {
     const operation = (await unwrap(
       client.createCluster({
         path: { project },
-        body: { name: 'e2e', spec: { provider: 'fake', nodePools: [{ name: 'workers', replicas: 2 }] } },
+        body: {
+          name: 'e2e',
+          spec: { provider: 'fake', nodePools: [{ name: 'workers', replicas: 2 }] },
+        },
       }),
     )) as Operation;
     expect(operation.type).toBe('Create');
@@ -63,39 +66,62 @@ describe('cluster lifecycle through the SDK', () => {
     expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     const cluster = await unwrap(client.getCluster({ path: { project, cluster: 'e2e' } }));
-    expect(cluster.status).toMatchObject({ phase: 'Running', nodeCounts: { desired: 3, total: 3, ready: 3 } });
+    expect(cluster.status).toMatchObject({
+      phase: 'Running',
+      nodeCounts: { desired: 3, total: 3, ready: 3 },
+    });
   });
 
   it('scales a pool up and back down', async () => {
     const up = (await unwrap(
-      client.scaleNodePool({ path: { project, cluster: 'e2e', pool: 'workers' }, body: { replicas: 5 } }),
+      client.scaleNodePool({
+        path: { project, cluster: 'e2e', pool: 'workers' },
+        body: { replicas: 5 },
+      }),
     )) as Operation;
     expect(up.type).toBe('Scale');
     expect((await follow(up)).final.status).toBe('Succeeded');
-    let machines = await unwrap(client.listMachines({ path: { project, cluster: 'e2e' }, query: { pool: 'workers' } }));
+    let machines = await unwrap(
+      client.listMachines({ path: { project, cluster: 'e2e' }, query: { pool: 'workers' } }),
+    );
     expect(machines.items.filter((m) => m.phase === 'Running')).toHaveLength(5);
 
     const down = (await unwrap(
-      client.scaleNodePool({ path: { project, cluster: 'e2e', pool: 'workers' }, body: { replicas: 1 } }),
+      client.scaleNodePool({
+        path: { project, cluster: 'e2e', pool: 'workers' },
+        body: { replicas: 1 },
+      }),
     )) as Operation;
     const { final } = await follow(down);
     expect(final.status).toBe('Succeeded');
     expect(final.steps[0]).toMatchObject({ name: 'node-pool/workers', total: 4, done: 4 });
-    machines = await unwrap(client.listMachines({ path: { project, cluster: 'e2e' }, query: { pool: 'workers' } }));
+    machines = await unwrap(
+      client.listMachines({ path: { project, cluster: 'e2e' }, query: { pool: 'workers' } }),
+    );
     expect(machines.items).toHaveLength(1);
     const cluster = await unwrap(client.getCluster({ path: { project, cluster: 'e2e' } }));
-    expect(cluster.status.nodePools).toEqual([expect.objectContaining({ name: 'workers', replicas: 1, readyReplicas: 1 })]);
+    expect(cluster.status.nodePools).toEqual([
+      expect.objectContaining({ name: 'workers', replicas: 1, readyReplicas: 1 }),
+    ]);
   });
 
   it('deletes the cluster: the operation succeeds and the cluster is gone', async () => {
-    const operation = (await unwrap(client.deleteCluster({ path: { project, cluster: 'e2e' } }))) as Operation;
+    const operation = (await unwrap(
+      client.deleteCluster({ path: { project, cluster: 'e2e' } }),
+    )) as Operation;
     expect(operation.type).toBe('Delete');
     const { final } = await follow(operation);
     expect(final.status).toBe('Succeeded');
-    expect(final.steps.map((s) => s.name)).toEqual(['delete-machines', 'delete-infrastructure', 'verify-deleted']);
+    expect(final.steps.map((s) => s.name)).toEqual([
+      'delete-machines',
+      'delete-infrastructure',
+      'verify-deleted',
+    ]);
     const gone = await client.getCluster({ path: { project, cluster: 'e2e' } });
     expect(gone.response?.status).toBe(404);
-    const history = await unwrap(client.listOperations({ path: { project }, query: { cluster: 'e2e' } }));
+    const history = await unwrap(
+      client.listOperations({ path: { project }, query: { cluster: 'e2e' } }),
+    );
     expect(history.items.map((o) => `${o.type}:${o.status}`)).toEqual([
       'Create:Succeeded',
       'Scale:Succeeded',

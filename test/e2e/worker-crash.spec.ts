@@ -60,26 +60,47 @@ describe('a worker killed mid-operation', () => {
     const operation = (await unwrap(
       client.createCluster({
         path: { project: 'default' },
-        body: { name: 'crashy', spec: { provider: 'fake', controlPlane: { replicas: 3 }, nodePools: [{ name: 'w', replicas: 6 }] } },
+        body: {
+          name: 'crashy',
+          spec: {
+            provider: 'fake',
+            controlPlane: { replicas: 3 },
+            nodePools: [{ name: 'w', replicas: 6 }],
+          },
+        },
       }),
     )) as Operation;
-    const get = () => unwrap(client.getOperation({ path: { project: 'default', operation: operation.id } }));
+    const get = () =>
+      unwrap(client.getOperation({ path: { project: 'default', operation: operation.id } }));
 
     // First kill: while the control plane boots.
-    await eventually(get, (op) => op.steps.find((s) => s.name === 'control-plane')?.status === 'Running', 30_000);
+    await eventually(
+      get,
+      (op) => op.steps.find((s) => s.name === 'control-plane')?.status === 'Running',
+      30_000,
+    );
     expect(await worker.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     expect((await get()).status).toBe('Running');
     worker = await startKaas('worker', env);
 
     // Second kill: while the pool's machines boot.
-    await eventually(get, (op) => op.steps.find((s) => s.name === 'node-pool/w')?.status === 'Running', 30_000);
+    await eventually(
+      get,
+      (op) => op.steps.find((s) => s.name === 'node-pool/w')?.status === 'Running',
+      30_000,
+    );
     expect(await worker.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     expect((await get()).status).toBe('Running');
     worker = await startKaas('worker', env);
 
-    const final = await client.waitForOperation('default', operation.id, { timeoutMs: 60_000, intervalMs: 200 });
+    const final = await client.waitForOperation('default', operation.id, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     expect(final.status).toBe('Succeeded');
-    const machines = await unwrap(client.listMachines({ path: { project: 'default', cluster: 'crashy' } }));
+    const machines = await unwrap(
+      client.listMachines({ path: { project: 'default', cluster: 'crashy' } }),
+    );
     const names = machines.items.map((m) => m.name).sort();
     expect(names).toHaveLength(9);
     expect(new Set(names).size).toBe(9);

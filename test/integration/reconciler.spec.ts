@@ -19,7 +19,15 @@ describe('cluster reconciler on the embedded database', () => {
   });
 
   it('creates a cluster: every step done, observedGeneration set, Running with Ready nodes', async () => {
-    const { cluster, operationId } = await h.createCluster('create', clusterSpec({ nodePools: [{ name: 'a', replicas: 2 }, { name: 'b', replicas: 1 }] }));
+    const { cluster, operationId } = await h.createCluster(
+      'create',
+      clusterSpec({
+        nodePools: [
+          { name: 'a', replicas: 2 },
+          { name: 'b', replicas: 1 },
+        ],
+      }),
+    );
     const outcomes = await h.reconcileUntilSettled(cluster.id);
     expect(outcomes.at(-1)!.result).toBe('converged');
     const { operation, steps } = await h.operationState(operationId);
@@ -35,28 +43,57 @@ describe('cluster reconciler on the embedded database', () => {
     expect(after.observedGeneration).toBe(1);
     expect(after.status.phase).toBe('Running');
     expect(after.status.nodeCounts).toEqual({ desired: 4, total: 4, ready: 4 });
-    expect(after.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    expect(after.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+    });
     expect(after.status.endpoint).toMatch(/^https:\/\/10\.0\.0\.\d+:6443$/);
     expect((await h.provider.listMachines({ ...after, spec: after.spec })).length).toBe(4);
   });
 
   it('scales a pool up and down, removing the newest machines', async () => {
-    const { cluster } = await h.createCluster('scale', clusterSpec({ nodePools: [{ name: 'w', replicas: 2 }] }));
+    const { cluster } = await h.createCluster(
+      'scale',
+      clusterSpec({ nodePools: [{ name: 'w', replicas: 2 }] }),
+    );
     await h.reconcileUntilSettled(cluster.id);
-    const firstTwo = (await h.repos.machines.listExisting(cluster.id)).filter((m) => m.pool === 'w').map((m) => m.name);
+    const firstTwo = (await h.repos.machines.listExisting(cluster.id))
+      .filter((m) => m.pool === 'w')
+      .map((m) => m.name);
 
-    const up = await h.changeSpec(cluster.id, clusterSpec({ nodePools: [{ name: 'w', replicas: 5 }] }));
+    const up = await h.changeSpec(
+      cluster.id,
+      clusterSpec({ nodePools: [{ name: 'w', replicas: 5 }] }),
+    );
     await h.reconcileUntilSettled(cluster.id);
     expect((await h.operationState(up)).operation.status).toBe('Succeeded');
-    expect((await h.repos.machines.listExisting(cluster.id)).filter((m) => m.pool === 'w')).toHaveLength(5);
+    expect(
+      (await h.repos.machines.listExisting(cluster.id)).filter((m) => m.pool === 'w'),
+    ).toHaveLength(5);
 
-    const down = await h.changeSpec(cluster.id, clusterSpec({ nodePools: [{ name: 'w', replicas: 2 }] }));
+    const down = await h.changeSpec(
+      cluster.id,
+      clusterSpec({ nodePools: [{ name: 'w', replicas: 2 }] }),
+    );
     await h.reconcileUntilSettled(cluster.id);
     expect((await h.operationState(down)).operation.status).toBe('Succeeded');
-    const left = (await h.repos.machines.listExisting(cluster.id)).filter((m) => m.pool === 'w').map((m) => m.name);
+    const left = (await h.repos.machines.listExisting(cluster.id))
+      .filter((m) => m.pool === 'w')
+      .map((m) => m.name);
     expect(left.sort()).toEqual(firstTwo.sort());
-    const atProvider = await h.provider.listMachines({ id: cluster.id, name: 'scale', projectId: h.projectId, spec: cluster.spec });
-    expect(atProvider.map((m) => m.name).sort()).toEqual([...left, ...(await h.repos.machines.listExisting(cluster.id)).filter((m) => m.role === 'control-plane').map((m) => m.name)].sort());
+    const atProvider = await h.provider.listMachines({
+      id: cluster.id,
+      name: 'scale',
+      projectId: h.projectId,
+      spec: cluster.spec,
+    });
+    expect(atProvider.map((m) => m.name).sort()).toEqual(
+      [
+        ...left,
+        ...(await h.repos.machines.listExisting(cluster.id))
+          .filter((m) => m.role === 'control-plane')
+          .map((m) => m.name),
+      ].sort(),
+    );
     expect((await h.repos.clusters.findById(cluster.id))!.status.nodePools).toEqual([
       { name: 'w', desiredReplicas: 2, replicas: 2, readyReplicas: 2, versions: ['1.37.2'] },
     ]);
@@ -79,10 +116,28 @@ describe('cluster reconciler on the embedded database', () => {
     const { cluster } = await h.createCluster('adopt', spec);
     // The worker recorded the machine and called the provider, then died before recording the result.
     const name = 'adopt-w-crash';
-    await h.repos.machines.insertMany([{ id: uuidv7(), clusterId: cluster.id, name, role: 'worker', pool: 'w', phase: 'Pending', version: '1.37.2' }]);
-    await h.provider.createMachine({ id: cluster.id, name: 'adopt', projectId: h.projectId, spec }, { name, role: 'worker', version: '1.37.2', flavor: 'standard' });
+    await h.repos.machines.insertMany([
+      {
+        id: uuidv7(),
+        clusterId: cluster.id,
+        name,
+        role: 'worker',
+        pool: 'w',
+        phase: 'Pending',
+        version: '1.37.2',
+      },
+    ]);
+    await h.provider.createMachine(
+      { id: cluster.id, name: 'adopt', projectId: h.projectId, spec },
+      { name, role: 'worker', version: '1.37.2', flavor: 'standard' },
+    );
     await h.reconcileUntilSettled(cluster.id);
-    const machines = await h.provider.listMachines({ id: cluster.id, name: 'adopt', projectId: h.projectId, spec });
+    const machines = await h.provider.listMachines({
+      id: cluster.id,
+      name: 'adopt',
+      projectId: h.projectId,
+      spec,
+    });
     expect(machines.map((m) => m.name).filter((n) => n.startsWith('adopt-w-'))).toEqual([name]);
     expect(machines).toHaveLength(2);
   });
@@ -92,7 +147,12 @@ describe('cluster reconciler on the embedded database', () => {
     const { cluster } = await h.createCluster('orphan', spec);
     await h.reconcileUntilSettled(cluster.id);
     const ref = { id: cluster.id, name: 'orphan', projectId: h.projectId, spec };
-    await h.provider.createMachine(ref, { name: 'orphan-w-never', role: 'worker', version: '1.37.2', flavor: 'standard' });
+    await h.provider.createMachine(ref, {
+      name: 'orphan-w-never',
+      role: 'worker',
+      version: '1.37.2',
+      flavor: 'standard',
+    });
     await h.requestDelete(cluster.id);
     await h.reconcileUntilSettled(cluster.id);
     expect(await h.provider.listTaggedResources(cluster.id)).toEqual([]);
@@ -107,9 +167,15 @@ describe('cluster reconciler on the embedded database', () => {
     expect(outcomes.map((o) => o.result)).toContain('retrying');
     const during = await h.operationState(operationId);
     expect(during.operation.status).toBe('Running');
-    expect(during.operation.lastError).toMatchObject({ reason: 'ProviderUnavailable', message: expect.stringContaining('injected transient failure') });
+    expect(during.operation.lastError).toMatchObject({
+      reason: 'ProviderUnavailable',
+      message: expect.stringContaining('injected transient failure'),
+    });
     const status = (await h.repos.clusters.findById(cluster.id))!.status;
-    expect(status.conditions.find((c) => c.type === 'Reconciling')).toMatchObject({ status: 'True', reason: 'TransientError' });
+    expect(status.conditions.find((c) => c.type === 'Reconciling')).toMatchObject({
+      status: 'True',
+      reason: 'TransientError',
+    });
     await h.reconcileUntilSettled(cluster.id);
     expect((await h.operationState(operationId)).operation.status).toBe('Succeeded');
   });
@@ -139,11 +205,18 @@ describe('cluster reconciler on the embedded database', () => {
     expect((await h.operationState(operationId)).operation.status).toBe('Cancelled');
     const paused = (await h.repos.clusters.findById(cluster.id))!;
     expect(paused.pausedGeneration).toBe(paused.generation);
-    expect(paused.status.conditions.find((c) => c.type === 'Reconciling')).toMatchObject({ reason: 'Paused' });
-    const resumed = await h.changeSpec(cluster.id, clusterSpec({ nodePools: [{ name: 'w', replicas: 2 }] }));
+    expect(paused.status.conditions.find((c) => c.type === 'Reconciling')).toMatchObject({
+      reason: 'Paused',
+    });
+    const resumed = await h.changeSpec(
+      cluster.id,
+      clusterSpec({ nodePools: [{ name: 'w', replicas: 2 }] }),
+    );
     await h.reconcileUntilSettled(cluster.id);
     expect((await h.operationState(resumed)).operation.status).toBe('Succeeded');
-    expect((await h.repos.machines.listExisting(cluster.id)).filter((m) => m.pool === 'w')).toHaveLength(2);
+    expect(
+      (await h.repos.machines.listExisting(cluster.id)).filter((m) => m.pool === 'w'),
+    ).toHaveLength(2);
   });
 
   it('lets only one worker reconcile a cluster at a time', async () => {

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { isUniqueViolation, openDatabase, type DatabaseHandle } from '../../src/persistence/database.js';
+import {
+  isUniqueViolation,
+  openDatabase,
+  type DatabaseHandle,
+} from '../../src/persistence/database.js';
 import { repositories, type Repositories } from '../../src/persistence/repositories.js';
 import { initialStatus } from '../../src/domain/cluster.js';
 import { uuidv7 } from '../../src/domain/ids.js';
@@ -27,7 +31,12 @@ describe.each([
       database = await openDatabase({ inMemory: true });
     }
     repos = repositories(database.db);
-    await repos.projects.insert({ id: projectId, name: 'repo-test', quotaClusters: 5, quotaNodes: 50 });
+    await repos.projects.insert({
+      id: projectId,
+      name: 'repo-test',
+      quotaClusters: 5,
+      quotaNodes: 50,
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -36,7 +45,13 @@ describe.each([
   });
 
   const newCluster = (name: string) =>
-    repos.clusters.insert({ id: uuidv7(), projectId, name, spec: clusterSpec(), status: initialStatus() });
+    repos.clusters.insert({
+      id: uuidv7(),
+      projectId,
+      name,
+      spec: clusterSpec(),
+      status: initialStatus(),
+    });
 
   it('runs the migrations and answers a ping', async () => {
     await expect(database.ping()).resolves.toBeUndefined();
@@ -45,14 +60,20 @@ describe.each([
 
   it('keeps live cluster names unique per project, and frees a name once deleted', async () => {
     const first = await newCluster('same');
-    await expect(newCluster('same').catch((error: unknown) => isUniqueViolation(error))).resolves.toBe(true);
+    await expect(
+      newCluster('same').catch((error: unknown) => isUniqueViolation(error)),
+    ).resolves.toBe(true);
     await repos.clusters.markDeleted(first.id);
     await expect(newCluster('same')).resolves.toMatchObject({ name: 'same' });
   });
 
   it('updates the spec only at the expected resourceVersion, bumping generation', async () => {
     const cluster = await newCluster('versioned');
-    const updated = await repos.clusters.updateSpec(cluster.id, 1, clusterSpec({ deletionProtection: true }));
+    const updated = await repos.clusters.updateSpec(
+      cluster.id,
+      1,
+      clusterSpec({ deletionProtection: true }),
+    );
     expect(updated).toMatchObject({ generation: 2, resourceVersion: 2 });
     expect(await repos.clusters.updateSpec(cluster.id, 1, clusterSpec())).toBeUndefined();
   });
@@ -75,7 +96,15 @@ describe.each([
     const idle = await newCluster('resync-idle');
     const abandoned = await newCluster('resync-lease');
     await repos.operations.insert(
-      { id: uuidv7(), projectId, clusterId: withOperation.id, clusterName: 'resync-op', type: 'Create', status: 'Running', targetGeneration: 1 },
+      {
+        id: uuidv7(),
+        projectId,
+        clusterId: withOperation.id,
+        clusterName: 'resync-op',
+        type: 'Create',
+        status: 'Running',
+        targetGeneration: 1,
+      },
       [],
     );
     await repos.clusters.acquireLease(abandoned.id, 'dead-worker', 0);
@@ -87,7 +116,15 @@ describe.each([
   it('moves an operation only from the statuses given, closing its steps', async () => {
     const cluster = await newCluster('ops');
     const { operation } = await repos.operations.insert(
-      { id: uuidv7(), projectId, clusterId: cluster.id, clusterName: 'ops', type: 'Create', status: 'Pending', targetGeneration: 1 },
+      {
+        id: uuidv7(),
+        projectId,
+        clusterId: cluster.id,
+        clusterName: 'ops',
+        type: 'Create',
+        status: 'Pending',
+        targetGeneration: 1,
+      },
       [
         { name: 'one', description: 'first', total: 2 },
         { name: 'two', description: 'second', total: 1 },
@@ -114,7 +151,9 @@ describe.each([
     const second = await runIdempotent(database.db, projectId, 'key-1', { a: 1 }, work);
     expect(second).toEqual(first);
     expect(runs).toBe(1);
-    await expect(runIdempotent(database.db, projectId, 'key-1', { a: 2 }, work)).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      runIdempotent(database.db, projectId, 'key-1', { a: 2 }, work),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('runs concurrent identical requests exactly once', async () => {
@@ -125,7 +164,9 @@ describe.each([
       return { status: 202, body: { run: runs } };
     };
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => runIdempotent(database.db, projectId, 'concurrent', { same: true }, work)),
+      Array.from({ length: 10 }, () =>
+        runIdempotent(database.db, projectId, 'concurrent', { same: true }, work),
+      ),
     );
     expect(runs).toBe(1);
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);

@@ -36,12 +36,30 @@ describe('resync', () => {
     const project = (await repos.projects.findByName('default'))!;
     const spec = clusterSpec();
     // What the API writes when Redis is down at request time: state and Operation, no job.
-    const cluster = await repos.clusters.insert({ id: uuidv7(), projectId: project.id, name: 'orphaned-job', spec, status: initialStatus() });
+    const cluster = await repos.clusters.insert({
+      id: uuidv7(),
+      projectId: project.id,
+      name: 'orphaned-job',
+      spec,
+      status: initialStatus(),
+    });
     const { operation } = await repos.operations.insert(
-      { id: uuidv7(), projectId: project.id, clusterId: cluster.id, clusterName: cluster.name, type: 'Create', status: 'Pending', targetGeneration: 1 },
+      {
+        id: uuidv7(),
+        projectId: project.id,
+        clusterId: cluster.id,
+        clusterName: cluster.name,
+        type: 'Create',
+        status: 'Pending',
+        targetGeneration: 1,
+      },
       planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
     );
-    const done = await eventually(() => repos.operations.findById(operation.id), (op) => op?.status === 'Succeeded', 20_000);
+    const done = await eventually(
+      () => repos.operations.findById(operation.id),
+      (op) => op?.status === 'Succeeded',
+      20_000,
+    );
     expect(done!.status).toBe('Succeeded');
     expect((await repos.clusters.findById(cluster.id))!.status.phase).toBe('Running');
   });
@@ -50,18 +68,44 @@ describe('resync', () => {
     const repos = repositories(server.database.db);
     const project = (await repos.projects.findByName('default'))!;
     const spec = clusterSpec({ nodePools: [{ name: 'w', replicas: 3 }] });
-    const cluster = await repos.clusters.insert({ id: uuidv7(), projectId: project.id, name: 'dropped-job', spec, status: initialStatus() });
+    const cluster = await repos.clusters.insert({
+      id: uuidv7(),
+      projectId: project.id,
+      name: 'dropped-job',
+      spec,
+      status: initialStatus(),
+    });
     const { operation } = await repos.operations.insert(
-      { id: uuidv7(), projectId: project.id, clusterId: cluster.id, clusterName: cluster.name, type: 'Create', status: 'Pending', targetGeneration: 1 },
+      {
+        id: uuidv7(),
+        projectId: project.id,
+        clusterId: cluster.id,
+        clusterName: cluster.name,
+        type: 'Create',
+        status: 'Pending',
+        targetGeneration: 1,
+      },
       planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
     );
     await server.app.get(ReconcileQueue).enqueue(cluster.id);
-    await eventually(() => repos.operations.findById(operation.id), (op) => op?.status === 'Running', 10_000);
+    await eventually(
+      () => repos.operations.findById(operation.id),
+      (op) => op?.status === 'Running',
+      10_000,
+    );
     const queue = new Queue(QUEUES.reconcile, { connection: { url: TEST_REDIS_URL }, prefix });
     await queue.obliterate({ force: true });
-    expect(await queue.getJobCounts('waiting', 'delayed', 'active')).toEqual({ waiting: 0, delayed: 0, active: 0 });
+    expect(await queue.getJobCounts('waiting', 'delayed', 'active')).toEqual({
+      waiting: 0,
+      delayed: 0,
+      active: 0,
+    });
     await queue.close();
-    const done = await eventually(() => repos.operations.findById(operation.id), (op) => op?.status === 'Succeeded', 20_000);
+    const done = await eventually(
+      () => repos.operations.findById(operation.id),
+      (op) => op?.status === 'Succeeded',
+      20_000,
+    );
     expect(done!.status).toBe('Succeeded');
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
+import { NodeWatcher } from '../../src/kube/node-watcher.js';
 import { applyManifests, parseManifests, waitForRollout } from '../../src/kube/apply.js';
 import { nodeFor } from '../../src/providers/kwok/node-template.js';
 import { nodePoolSpecSchema } from '../../src/domain/cluster.js';
@@ -17,9 +18,21 @@ describe('tenant-cluster client on a real API server', () => {
     client = cluster.client;
     const pool = nodePoolSpecSchema.parse({ name: 'work', replicas: 2 });
     for (const name of ['node-a', 'node-b']) {
-      await client.core.createNode({ body: nodeFor('test', `kwok://test/${name}`, { name, role: 'worker', pool, version: '1.37.2', flavor: 'standard' }) });
+      await client.core.createNode({
+        body: nodeFor('test', `kwok://test/${name}`, {
+          name,
+          role: 'worker',
+          pool,
+          version: '1.37.2',
+          flavor: 'standard',
+        }),
+      });
     }
-    await eventually(() => client.listNodes(), (nodes) => nodes?.filter((n) => n.ready).length === 2, 30_000);
+    await eventually(
+      () => client.listNodes(),
+      (nodes) => nodes?.filter((n) => n.ready).length === 2,
+      30_000,
+    );
   });
 
   afterAll(async () => {
@@ -36,7 +49,9 @@ describe('tenant-cluster client on a real API server', () => {
   });
 
   it('reports an API server that does not answer as null, not as an error', async () => {
-    const dead = TenantKubeClient.fromKubeconfig(cluster.kubeconfig.replace(/server: https:\/\/[^\s]+/, 'server: https://127.0.0.1:1'));
+    const dead = TenantKubeClient.fromKubeconfig(
+      cluster.kubeconfig.replace(/server: https:\/\/[^\s]+/, 'server: https://127.0.0.1:1'),
+    );
     expect(await dead.listNodes()).toBeNull();
     expect(await dead.serverVersion()).toBeNull();
   });
@@ -80,10 +95,24 @@ spec:
             spec: { type: object, properties: { size: { type: integer } } }
 `;
     expect(parseManifests(yaml)).toHaveLength(4);
-    const result = await applyManifests(client, yaml, { labels: { 'app.kubernetes.io/managed-by': 'kaas' } });
-    expect(result.applied.map((a) => a.kind)).toEqual(['Namespace', 'CustomResourceDefinition', 'Deployment', 'Widget']);
+    const result = await applyManifests(client, yaml, {
+      labels: { 'app.kubernetes.io/managed-by': 'kaas' },
+    });
+    expect(result.applied.map((a) => a.kind)).toEqual([
+      'Namespace',
+      'CustomResourceDefinition',
+      'Deployment',
+      'Widget',
+    ]);
     await waitForRollout(client, 'Deployment', 'apply-test', 'web', 60_000);
-    const widget = (await client.objects.read({ apiVersion: 'kaas.dev/v1alpha1', kind: 'Widget', metadata: { name: 'first', namespace: 'apply-test' } })) as { spec: { size: number }; metadata: { managedFields?: { manager: string }[]; labels?: Record<string, string> } };
+    const widget = (await client.objects.read({
+      apiVersion: 'kaas.dev/v1alpha1',
+      kind: 'Widget',
+      metadata: { name: 'first', namespace: 'apply-test' },
+    })) as {
+      spec: { size: number };
+      metadata: { managedFields?: { manager: string }[]; labels?: Record<string, string> };
+    };
     expect(widget.spec.size).toBe(3);
     expect(widget.metadata.managedFields?.map((f) => f.manager)).toContain('kaas');
     expect(widget.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('kaas');
@@ -130,11 +159,15 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: guarded } } }
     expect((await client.listNodes())!.find((n) => n.name === 'node-a')!.unschedulable).toBe(true);
 
     const blocked = await client.drain('node-a', { timeoutMs: 3_000 });
-    expect(blocked).toEqual({ drained: false, blockedBy: ['drain-test/guarded'] });
+    expect(blocked).toEqual({ drained: false, blockedBy: ['drain-test/guarded'], terminating: [] });
     const left = await client.core.listNamespacedPod({ namespace: 'drain-test' });
     expect(left.items.map((p: V1Pod) => p.metadata!.name)).toEqual(['guarded']);
 
-    await client.objects.delete({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'guard', namespace: 'drain-test' } });
+    await client.objects.delete({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'guard', namespace: 'drain-test' },
+    });
     const drained = await client.drain('node-a', { timeoutMs: 20_000 });
     expect(drained).toEqual({ drained: true, blockedBy: [] });
   });
@@ -149,9 +182,101 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: guarded } } }
     const token = await client.createBootstrapToken(3600);
     expect(token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
     const [id, secret] = token.split('.');
-    const stored = await client.core.readNamespacedSecret({ name: `bootstrap-token-${id}`, namespace: 'kube-system' });
+    const stored = await client.core.readNamespacedSecret({
+      name: `bootstrap-token-${id}`,
+      namespace: 'kube-system',
+    });
     expect(stored.type).toBe('bootstrap.kubernetes.io/token');
     expect(Buffer.from(stored.data!['token-secret']!, 'base64').toString()).toBe(secret);
-    expect(Buffer.from(stored.data!['usage-bootstrap-authentication']!, 'base64').toString()).toBe('true');
+    expect(Buffer.from(stored.data!['usage-bootstrap-authentication']!, 'base64').toString()).toBe(
+      'true',
+    );
+  });
+});
+
+describe('node watcher on a real API server', () => {
+  let cluster: Awaited<ReturnType<typeof startKwokCluster>>;
+
+  beforeAll(async () => {
+    cluster = await startKwokCluster('1.36.3');
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('reports nodes added, changed and deleted, across watches the server ends', async () => {
+    const events: string[] = [];
+    const errors: unknown[] = [];
+    const watcher = new NodeWatcher(
+      cluster.client.config,
+      (e) =>
+        events.push(
+          `${e.type} ${e.node.name} ready=${e.node.ready} cordoned=${e.node.unschedulable}`,
+        ),
+      {
+        watchTimeoutSeconds: 1,
+        onError: (error) => errors.push(error),
+      },
+    );
+    await watcher.start();
+    try {
+      const pool = nodePoolSpecSchema.parse({ name: 'w', replicas: 1 });
+      await cluster.client.core.createNode({
+        body: nodeFor('t', 'kwok://t/watched', {
+          name: 'watched',
+          role: 'worker',
+          pool,
+          version: '1.36.3',
+          flavor: 'standard',
+        }),
+      });
+      await eventually(
+        async () => events,
+        (e) =>
+          e.some((x) => x.startsWith('ADDED watched')) &&
+          e.some((x) => x.includes('watched ready=true')),
+        30_000,
+      );
+      // Outlive a few server-ended watches, then change and delete the node.
+      await new Promise((r) => setTimeout(r, 2_500));
+      await cluster.client.cordon('watched');
+      await eventually(
+        async () => events,
+        (e) => e.some((x) => x === 'MODIFIED watched ready=true cordoned=true'),
+        30_000,
+      );
+      await cluster.client.deleteNode('watched');
+      await eventually(
+        async () => events,
+        (e) => e.some((x) => x.startsWith('DELETED watched')),
+        30_000,
+      );
+      expect(watcher.nodes().map((n) => n.name)).not.toContain('watched');
+      expect(errors).toEqual([]);
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  it('backs off and reconnects while the API server does not answer', async () => {
+    const errors: unknown[] = [];
+    const dead = TenantKubeClient.fromKubeconfig(
+      cluster.kubeconfig.replace(/server: https:\/\/[^\s]+/, 'server: https://127.0.0.1:1'),
+    );
+    const watcher = new NodeWatcher(dead.config, () => undefined, {
+      backoffMs: { initial: 50, max: 200 },
+      onError: (e) => errors.push(e),
+    });
+    await watcher.start();
+    await eventually(
+      async () => errors.length,
+      (n) => n >= 3,
+      10_000,
+    );
+    watcher.stop();
+    const after = errors.length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(errors.length).toBe(after);
   });
 });

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { clusterSpecSchema, type ClusterSpec, type ClusterSpecInput } from '../../src/domain/cluster.js';
+import {
+  clusterSpecSchema,
+  type ClusterSpec,
+  type ClusterSpecInput,
+} from '../../src/domain/cluster.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { TEST_REDIS_URL } from './env.js';
 

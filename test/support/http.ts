@@ -9,7 +9,12 @@ export function httpClient(baseUrl: string, token?: string) {
   return async function request<T = any>(
     method: string,
     path: string,
-    options: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null } = {},
+    options: {
+      body?: unknown;
+      raw?: string;
+      headers?: Record<string, string>;
+      token?: string | null;
+    } = {},
   ): Promise<HttpAnswer<T>> {
     const headers: Record<string, string> = { ...options.headers };
     const bearer = options.token === undefined ? token : options.token;
@@ -17,8 +22,13 @@ export function httpClient(baseUrl: string, token?: string) {
     let body: string | undefined;
     if (options.raw !== undefined) body = options.raw;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    const response = await fetch(baseUrl + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    if (body !== undefined && !headers['content-type'])
+      headers['content-type'] = 'application/json';
+    const response = await fetch(baseUrl + path, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -30,7 +40,11 @@ export function httpClient(baseUrl: string, token?: string) {
   };
 }
 
-export async function eventually<T>(fn: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T;
   do {
@@ -38,5 +52,7 @@ export async function eventually<T>(fn: () => Promise<T>, check: (value: T) => b
     if (check(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   } while (Date.now() < deadline);
-  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last).slice(0, 2000)}`);
+  throw new Error(
+    `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last).slice(0, 2000)}`,
+  );
 }

@@ -11,7 +11,11 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -25,7 +29,10 @@ export interface KaasProcess {
 }
 
 /** Starts `node dist/main.js <role>` as a user would and waits until it listens. */
-export async function startKaas(role: 'api' | 'worker' | 'all', env: Record<string, string>): Promise<KaasProcess> {
+export async function startKaas(
+  role: 'api' | 'worker' | 'all',
+  env: Record<string, string>,
+): Promise<KaasProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
   const port = env.KAAS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, [MAIN, role], {
@@ -41,8 +48,10 @@ export async function startKaas(role: 'api' | 'worker' | 'all', env: Record<stri
   );
   const deadline = Date.now() + 60_000;
   while (!output.includes('listening on')) {
-    if (child.exitCode !== null) throw new Error(`kaas ${role} exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`kaas ${role} did not start within 60 s:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`kaas ${role} exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline)
+      throw new Error(`kaas ${role} did not start within 60 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

@@ -7,7 +7,10 @@ import { repositories } from '../../src/persistence/repositories.js';
 import { FakeProvider } from '../../src/providers/fake/fake.provider.js';
 import { PostgresFakeCloudStore } from '../../src/providers/fake/fake-cloud.store.js';
 import { FaultInjector } from '../../src/providers/fake/fault-injector.js';
-import { ClusterReconciler, type ReconcileOutcome } from '../../src/reconcilers/cluster/cluster.reconciler.js';
+import {
+  ClusterReconciler,
+  type ReconcileOutcome,
+} from '../../src/reconcilers/cluster/cluster.reconciler.js';
 
 /**
  * Drives the reconciler directly, as the worker would, against a real database and the fake
@@ -43,32 +46,79 @@ export class ReconcileHarness {
   }
 
   async seedProject(): Promise<void> {
-    await this.repos.projects.insert({ id: this.projectId, name: `p-${this.projectId.slice(-8)}`, quotaClusters: 10, quotaNodes: 100 });
+    await this.repos.projects.insert({
+      id: this.projectId,
+      name: `p-${this.projectId.slice(-8)}`,
+      quotaClusters: 10,
+      quotaNodes: 100,
+    });
   }
 
   /** Records a cluster and its Create operation the way the API does. */
   async createCluster(name: string, spec: ClusterSpec) {
-    const cluster = await this.repos.clusters.insert({ id: uuidv7(), projectId: this.projectId, name, spec, status: initialStatus() });
-    const op = await this.operation(cluster.id, name, 'Create', 1, planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }));
+    const cluster = await this.repos.clusters.insert({
+      id: uuidv7(),
+      projectId: this.projectId,
+      name,
+      spec,
+      status: initialStatus(),
+    });
+    const op = await this.operation(
+      cluster.id,
+      name,
+      'Create',
+      1,
+      planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
+    );
     return { cluster, operationId: op };
   }
 
   async changeSpec(clusterId: string, spec: ClusterSpec, type: OperationType = 'Scale') {
     const cluster = (await this.repos.clusters.findById(clusterId))!;
-    const updated = (await this.repos.clusters.updateSpec(clusterId, cluster.resourceVersion, spec))!;
+    const updated = (await this.repos.clusters.updateSpec(
+      clusterId,
+      cluster.resourceVersion,
+      spec,
+    ))!;
     const machines = await this.repos.machines.listExisting(clusterId);
-    return this.operation(clusterId, cluster.name, type, updated.generation, planCluster({ spec, deleting: false, machines, infrastructureReady: true }));
+    return this.operation(
+      clusterId,
+      cluster.name,
+      type,
+      updated.generation,
+      planCluster({ spec, deleting: false, machines, infrastructureReady: true }),
+    );
   }
 
   async requestDelete(clusterId: string) {
     const cluster = (await this.repos.clusters.requestDeletion(clusterId))!;
     const machines = await this.repos.machines.listExisting(clusterId);
-    return this.operation(clusterId, cluster.name, 'Delete', cluster.generation, planCluster({ spec: cluster.spec, deleting: true, machines, infrastructureReady: true }));
+    return this.operation(
+      clusterId,
+      cluster.name,
+      'Delete',
+      cluster.generation,
+      planCluster({ spec: cluster.spec, deleting: true, machines, infrastructureReady: true }),
+    );
   }
 
-  private async operation(clusterId: string, clusterName: string, type: OperationType, generation: number, steps: ReturnType<typeof planCluster>) {
+  private async operation(
+    clusterId: string,
+    clusterName: string,
+    type: OperationType,
+    generation: number,
+    steps: ReturnType<typeof planCluster>,
+  ) {
     const { operation } = await this.repos.operations.insert(
-      { id: uuidv7(), projectId: this.projectId, clusterId, clusterName, type, status: 'Pending', targetGeneration: generation },
+      {
+        id: uuidv7(),
+        projectId: this.projectId,
+        clusterId,
+        clusterName,
+        type,
+        status: 'Pending',
+        targetGeneration: generation,
+      },
       steps,
     );
     return operation.id;
@@ -84,7 +134,12 @@ export class ReconcileHarness {
       if (outcome.requeueAfterMs === undefined) return outcomes;
       await new Promise((r) => setTimeout(r, Math.min(outcome.requeueAfterMs!, 200)));
     }
-    throw new Error(`cluster ${clusterId} did not settle in ${maxPasses} passes: ${outcomes.slice(-3).map((o) => o.result).join(', ')}`);
+    throw new Error(
+      `cluster ${clusterId} did not settle in ${maxPasses} passes: ${outcomes
+        .slice(-3)
+        .map((o) => o.result)
+        .join(', ')}`,
+    );
   }
 
   async operationState(id: string) {

@@ -1,9 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import { clusterSpecSchema } from '../../src/domain/cluster.js';
-import { quotaProblems, validateClusterSpec, validateSpecChange } from '../../src/domain/cluster-validation.js';
+import {
+  quotaProblems,
+  validateClusterSpec,
+  validateSpecChange,
+} from '../../src/domain/cluster-validation.js';
 import { clusterSpec } from '../support/factories.js';
 
-const limits = { enabledProviders: ['fake'], supportedVersions: ['1.36.3', '1.37.2'], maxPoolReplicas: 100 };
+const limits = {
+  enabledProviders: ['fake'],
+  supportedVersions: ['1.36.3', '1.37.2'],
+  maxPoolReplicas: 100,
+};
 
 describe('cluster spec schema', () => {
   it('fills defaults a user would expect', () => {
@@ -35,7 +43,10 @@ describe('cluster spec schema', () => {
 
 describe('validateClusterSpec', () => {
   it('resolves a minor version to its newest supported patch', () => {
-    const { spec, problems } = validateClusterSpec(clusterSpec({ kubernetesVersion: '1.36' }), limits);
+    const { spec, problems } = validateClusterSpec(
+      clusterSpec({ kubernetesVersion: '1.36' }),
+      limits,
+    );
     expect(problems).toEqual([]);
     expect(spec.kubernetesVersion).toBe('1.36.3');
     expect(spec.nodePools[0]!.version).toBe('1.36.3');
@@ -63,9 +74,15 @@ describe('validateClusterSpec', () => {
   });
 
   it('refuses a pool newer than the control plane', () => {
-    const input = clusterSpec({ kubernetesVersion: '1.36.3', nodePools: [{ name: 'p', replicas: 1, version: '1.37.2' }] });
+    const input = clusterSpec({
+      kubernetesVersion: '1.36.3',
+      nodePools: [{ name: 'p', replicas: 1, version: '1.37.2' }],
+    });
     expect(validateClusterSpec(input, limits).problems).toEqual([
-      { field: 'spec.nodePools[0].version', message: 'a pool cannot be newer than the control plane (1.36.3)' },
+      {
+        field: 'spec.nodePools[0].version',
+        message: 'a pool cannot be newer than the control plane (1.36.3)',
+      },
     ]);
   });
 });
@@ -73,7 +90,12 @@ describe('validateClusterSpec', () => {
 describe('validateSpecChange', () => {
   it('keeps provider and network immutable and refuses upgrades for now', () => {
     const before = validateClusterSpec(clusterSpec(), limits).spec;
-    const after = { ...before, provider: 'kind' as const, kubernetesVersion: '1.36.3', network: { ...before.network, podCidr: '10.0.0.0/16' } };
+    const after = {
+      ...before,
+      provider: 'kind' as const,
+      kubernetesVersion: '1.36.3',
+      network: { ...before.network, podCidr: '10.0.0.0/16' },
+    };
     expect(validateSpecChange(before, after).map((p) => p.field)).toEqual([
       'spec.provider',
       'spec.network.podCidr',
@@ -81,9 +103,34 @@ describe('validateSpecChange', () => {
     ]);
   });
 
+  it('compares pools by value, whatever order the database keeps their keys in', () => {
+    const before = validateClusterSpec(
+      clusterSpec({ nodePools: [{ name: 'g', replicas: 1, gpu: { count: 2, type: 't4' } }] }),
+      limits,
+    ).spec;
+    // PostgreSQL's jsonb hands keys back shortest first: { type, count }.
+    const stored = {
+      ...before,
+      nodePools: before.nodePools.map((p) => ({ ...p, gpu: { type: 't4', count: 2 } })),
+    };
+    const after = validateClusterSpec(
+      clusterSpec({ nodePools: [{ name: 'g', replicas: 3, gpu: { count: 2, type: 't4' } }] }),
+      limits,
+    ).spec;
+    expect(validateSpecChange(stored, after)).toEqual([]);
+  });
+
   it('allows changing replicas and adding pools', () => {
     const before = validateClusterSpec(clusterSpec(), limits).spec;
-    const after = validateClusterSpec(clusterSpec({ nodePools: [{ name: 'workers', replicas: 9 }, { name: 'more', replicas: 1 }] }), limits).spec;
+    const after = validateClusterSpec(
+      clusterSpec({
+        nodePools: [
+          { name: 'workers', replicas: 9 },
+          { name: 'more', replicas: 1 },
+        ],
+      }),
+      limits,
+    ).spec;
     expect(validateSpecChange(before, after)).toEqual([]);
   });
 });
@@ -93,7 +140,9 @@ describe('quotaProblems', () => {
     const other = clusterSpec({ nodePools: [{ name: 'w', replicas: 5 }] });
     const spec = clusterSpec({ nodePools: [{ name: 'w', replicas: 4 }] });
     expect(quotaProblems({ clusters: 5, nodes: 11 }, [other], spec, true)).toEqual([]);
-    expect(quotaProblems({ clusters: 5, nodes: 10 }, [other], spec, true)[0]!.field).toBe('spec.nodePools');
+    expect(quotaProblems({ clusters: 5, nodes: 10 }, [other], spec, true)[0]!.field).toBe(
+      'spec.nodePools',
+    );
     expect(quotaProblems({ clusters: 1, nodes: 100 }, [other], spec, true)[0]!.field).toBe('name');
     expect(quotaProblems({ clusters: 1, nodes: 100 }, [other], spec, false)).toEqual([]);
   });

@@ -9,7 +9,11 @@ import { loadConfig, ConfigError } from '../../src/config/config.js';
 
 describe('problem details', () => {
   it('maps domain errors with their fields', () => {
-    const problem = toProblem(new BadRequestError('bad', [{ field: 'spec.x', message: 'no' }]), '/v1/x', 'r1');
+    const problem = toProblem(
+      new BadRequestError('bad', [{ field: 'spec.x', message: 'no' }]),
+      '/v1/x',
+      'r1',
+    );
     expect(problem).toEqual({
       type: 'https://kaas.dev/problems/bad-request',
       title: 'Bad request',
@@ -24,7 +28,9 @@ describe('problem details', () => {
 
   it('keeps framework client errors and hides the details of faults', () => {
     expect(toProblem(new NotFoundException('Cannot GET /nope')).status).toBe(404);
-    expect(toProblem(Object.assign(new Error('Unexpected token'), { statusCode: 400 })).status).toBe(400);
+    expect(
+      toProblem(Object.assign(new Error('Unexpected token'), { statusCode: 400 })).status,
+    ).toBe(400);
     const fault = toProblem(new TypeError('x is undefined'));
     expect(fault.status).toBe(500);
     expect(fault.detail).not.toContain('undefined');
@@ -51,13 +57,20 @@ describe('ZodValidationPipe', () => {
 
 describe('pagination', () => {
   it('round-trips cursors and refuses forged ones', () => {
-    expect(decodeCursor(encodeCursor('0190a0b0-0000-7000-8000-000000000000'))).toBe('0190a0b0-0000-7000-8000-000000000000');
-    expect(() => decodeCursor(Buffer.from("' or 1=1").toString('base64url'))).toThrow(BadRequestError);
+    expect(decodeCursor(encodeCursor('0190a0b0-0000-7000-8000-000000000000'))).toBe(
+      '0190a0b0-0000-7000-8000-000000000000',
+    );
+    expect(() => decodeCursor(Buffer.from("' or 1=1").toString('base64url'))).toThrow(
+      BadRequestError,
+    );
   });
 
   it('gives a next cursor only when more rows remain', () => {
     const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
-    expect(toPage(rows, 2, (r) => r.id)).toEqual({ items: ['a', 'b'], nextCursor: encodeCursor('b') });
+    expect(toPage(rows, 2, (r) => r.id)).toEqual({
+      items: ['a', 'b'],
+      nextCursor: encodeCursor('b'),
+    });
     expect(toPage(rows, 3, (r) => r.id)).toEqual({ items: ['a', 'b', 'c'] });
   });
 });

@@ -4,7 +4,10 @@ import { applyMergePatch, jsonEqual } from '../../src/domain/merge-patch.js';
 describe('applyMergePatch (RFC 7386)', () => {
   it('merges objects, replaces arrays and deletes keys set to null', () => {
     const target = { a: 1, b: { c: 2, d: 3 }, list: [1, 2] };
-    expect(applyMergePatch(target, { b: { c: null, e: 4 }, list: [9], a: null })).toEqual({ b: { d: 3, e: 4 }, list: [9] });
+    expect(applyMergePatch(target, { b: { c: null, e: 4 }, list: [9], a: null })).toEqual({
+      b: { d: 3, e: 4 },
+      list: [9],
+    });
     expect(target).toEqual({ a: 1, b: { c: 2, d: 3 }, list: [1, 2] });
   });
 

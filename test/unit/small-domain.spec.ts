@@ -18,19 +18,36 @@ describe('Kubernetes versions', () => {
   });
 
   it('orders versions numerically', () => {
-    expect(['1.10.0', '1.9.3', '1.37.2'].sort(compareVersions)).toEqual(['1.9.3', '1.10.0', '1.37.2']);
+    expect(['1.10.0', '1.9.3', '1.37.2'].sort(compareVersions)).toEqual([
+      '1.9.3',
+      '1.10.0',
+      '1.37.2',
+    ]);
   });
 });
 
 describe('setCondition', () => {
-  const base = { type: 'Ready' as const, reason: 'AsExpected' as const, message: 'm', observedGeneration: 1 };
+  const base = {
+    type: 'Ready' as const,
+    reason: 'AsExpected' as const,
+    message: 'm',
+    observedGeneration: 1,
+  };
 
   it('keeps the transition time while the status stays the same', () => {
     const first = setCondition([], { ...base, status: 'False' }, new Date('2026-01-01T00:00:00Z'));
-    const second = setCondition(first, { ...base, status: 'False', message: 'other' }, new Date('2026-01-02T00:00:00Z'));
+    const second = setCondition(
+      first,
+      { ...base, status: 'False', message: 'other' },
+      new Date('2026-01-02T00:00:00Z'),
+    );
     expect(second[0]!.lastTransitionTime).toBe('2026-01-01T00:00:00.000Z');
     expect(second[0]!.message).toBe('other');
-    const third = setCondition(second, { ...base, status: 'True' }, new Date('2026-01-03T00:00:00Z'));
+    const third = setCondition(
+      second,
+      { ...base, status: 'True' },
+      new Date('2026-01-03T00:00:00Z'),
+    );
     expect(third[0]!.lastTransitionTime).toBe('2026-01-03T00:00:00.000Z');
   });
 

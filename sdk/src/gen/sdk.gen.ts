@@ -43,7 +43,7 @@ export const createProject = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * Get a project
  */
-export const getProject = <ThrowOnError extends boolean = false>(options?: Options<GetProjectData, ThrowOnError>): RequestResult<GetProjectResponses, GetProjectErrors, ThrowOnError> => (options?.client ?? client).get<GetProjectResponses, GetProjectErrors, ThrowOnError>({
+export const getProject = <ThrowOnError extends boolean = false>(options: Options<GetProjectData, ThrowOnError>): RequestResult<GetProjectResponses, GetProjectErrors, ThrowOnError> => (options.client ?? client).get<GetProjectResponses, GetProjectErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/projects/{project}',
     ...options
@@ -52,7 +52,7 @@ export const getProject = <ThrowOnError extends boolean = false>(options?: Optio
 /**
  * List the project’s active tokens
  */
-export const listTokens = <ThrowOnError extends boolean = false>(options?: Options<ListTokensData, ThrowOnError>): RequestResult<ListTokensResponses, ListTokensErrors, ThrowOnError> => (options?.client ?? client).get<ListTokensResponses, ListTokensErrors, ThrowOnError>({
+export const listTokens = <ThrowOnError extends boolean = false>(options: Options<ListTokensData, ThrowOnError>): RequestResult<ListTokensResponses, ListTokensErrors, ThrowOnError> => (options.client ?? client).get<ListTokensResponses, ListTokensErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/projects/{project}/tokens',
     ...options
@@ -83,7 +83,7 @@ export const revokeToken = <ThrowOnError extends boolean = false>(options: Optio
 /**
  * Audit records of the project, newest first
  */
-export const listAuditRecords = <ThrowOnError extends boolean = false>(options?: Options<ListAuditRecordsData, ThrowOnError>): RequestResult<ListAuditRecordsResponses, ListAuditRecordsErrors, ThrowOnError> => (options?.client ?? client).get<ListAuditRecordsResponses, ListAuditRecordsErrors, ThrowOnError>({
+export const listAuditRecords = <ThrowOnError extends boolean = false>(options: Options<ListAuditRecordsData, ThrowOnError>): RequestResult<ListAuditRecordsResponses, ListAuditRecordsErrors, ThrowOnError> => (options.client ?? client).get<ListAuditRecordsResponses, ListAuditRecordsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/projects/{project}/auditRecords',
     ...options
@@ -92,7 +92,7 @@ export const listAuditRecords = <ThrowOnError extends boolean = false>(options?:
 /**
  * List clusters
  */
-export const listClusters = <ThrowOnError extends boolean = false>(options?: Options<ListClustersData, ThrowOnError>): RequestResult<ListClustersResponses, ListClustersErrors, ThrowOnError> => (options?.client ?? client).get<ListClustersResponses, ListClustersErrors, ThrowOnError>({
+export const listClusters = <ThrowOnError extends boolean = false>(options: Options<ListClustersData, ThrowOnError>): RequestResult<ListClustersResponses, ListClustersErrors, ThrowOnError> => (options.client ?? client).get<ListClustersResponses, ListClustersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/projects/{project}/clusters',
     ...options
@@ -176,7 +176,7 @@ export const listMachines = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * List operations, oldest first
  */
-export const listOperations = <ThrowOnError extends boolean = false>(options?: Options<ListOperationsData, ThrowOnError>): RequestResult<ListOperationsResponses, ListOperationsErrors, ThrowOnError> => (options?.client ?? client).get<ListOperationsResponses, ListOperationsErrors, ThrowOnError>({
+export const listOperations = <ThrowOnError extends boolean = false>(options: Options<ListOperationsData, ThrowOnError>): RequestResult<ListOperationsResponses, ListOperationsErrors, ThrowOnError> => (options.client ?? client).get<ListOperationsResponses, ListOperationsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/projects/{project}/operations',
     ...options

@@ -58,7 +58,43 @@ export type ClusterPatchRequest = {
      * JSON merge patch (RFC 7386) applied to the spec
      */
     spec?: {
-        [key: string]: unknown;
+        provider?: 'fake' | 'kwok' | 'openstack' | 'kind';
+        kubernetesVersion?: string;
+        controlPlane?: {
+            replicas?: 1 | 3 | 5;
+            flavor?: string;
+        };
+        network?: {
+            podCidr?: string;
+            serviceCidr?: string;
+        };
+        nodePools?: Array<{
+            name: string;
+            replicas: number;
+            flavor?: string;
+            labels?: {
+                [key: string]: string;
+            };
+            taints?: Array<{
+                key: string;
+                value?: string;
+                effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+            }>;
+            gpu?: {
+                count: number;
+                type?: string;
+            };
+            version?: string;
+            upgrade?: {
+                maxSurge?: number;
+                maxUnavailable?: number;
+                drainTimeoutSeconds?: number;
+            };
+        }>;
+        deletionProtection?: boolean;
+        labels?: {
+            [key: string]: string | null;
+        };
     };
 };
 
@@ -482,7 +518,12 @@ export type CreateProjectResponse = CreateProjectResponses[keyof CreateProjectRe
 
 export type GetProjectData = {
     body?: never;
-    path?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
     query?: never;
     url: '/v1/projects/{project}';
 };
@@ -523,7 +564,12 @@ export type GetProjectResponse = GetProjectResponses[keyof GetProjectResponses];
 
 export type ListTokensData = {
     body?: never;
-    path?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
     query?: never;
     url: '/v1/projects/{project}/tokens';
 };
@@ -564,7 +610,12 @@ export type ListTokensResponse = ListTokensResponses[keyof ListTokensResponses];
 
 export type CreateTokenData = {
     body: TokenCreateRequest;
-    path?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
     query?: never;
     url: '/v1/projects/{project}/tokens';
 };
@@ -606,7 +657,14 @@ export type CreateTokenResponse = CreateTokenResponses[keyof CreateTokenResponse
 export type RevokeTokenData = {
     body?: never;
     path: {
+        /**
+         * Token id
+         */
         token: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: never;
     url: '/v1/projects/{project}/tokens/{token}';
@@ -648,7 +706,12 @@ export type RevokeTokenResponse = RevokeTokenResponses[keyof RevokeTokenResponse
 
 export type ListAuditRecordsData = {
     body?: never;
-    path?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
     query?: {
         /**
          * Page size (1–500, default 50)
@@ -698,7 +761,12 @@ export type ListAuditRecordsResponse = ListAuditRecordsResponses[keyof ListAudit
 
 export type ListClustersData = {
     body?: never;
-    path?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
     query?: {
         /**
          * Page size (1–500, default 50)
@@ -754,7 +822,12 @@ export type CreateClusterData = {
          */
         'Idempotency-Key'?: string;
     };
-    path?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
     query?: {
         /**
          * true: answer with the plan and change nothing
@@ -813,7 +886,14 @@ export type CreateClusterResponse = CreateClusterResponses[keyof CreateClusterRe
 export type DeleteClusterData = {
     body?: never;
     path: {
+        /**
+         * Cluster name
+         */
         cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: {
         /**
@@ -869,7 +949,14 @@ export type DeleteClusterResponse = DeleteClusterResponses[keyof DeleteClusterRe
 export type GetClusterData = {
     body?: never;
     path: {
+        /**
+         * Cluster name
+         */
         cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: never;
     url: '/v1/projects/{project}/clusters/{cluster}';
@@ -922,7 +1009,14 @@ export type UpdateClusterData = {
         'Idempotency-Key'?: string;
     };
     path: {
+        /**
+         * Cluster name
+         */
         cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: {
         /**
@@ -974,7 +1068,7 @@ export type UpdateClusterResponses = {
     /**
      * OK
      */
-    200: Cluster;
+    200: Cluster | Plan;
     /**
      * Accepted: the Operation tracks the work
      */
@@ -992,8 +1086,18 @@ export type ScaleNodePoolData = {
         'Idempotency-Key'?: string;
     };
     path: {
+        /**
+         * Cluster name
+         */
         cluster: string;
+        /**
+         * Node pool name
+         */
         pool: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: {
         /**
@@ -1041,7 +1145,7 @@ export type ScaleNodePoolResponses = {
     /**
      * OK
      */
-    200: Cluster;
+    200: Cluster | Plan;
     /**
      * Accepted: the Operation tracks the work
      */
@@ -1053,7 +1157,14 @@ export type ScaleNodePoolResponse = ScaleNodePoolResponses[keyof ScaleNodePoolRe
 export type GetKubeconfigData = {
     body?: never;
     path: {
+        /**
+         * Cluster name
+         */
         cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: never;
     url: '/v1/projects/{project}/clusters/{cluster}/kubeconfig';
@@ -1100,7 +1211,14 @@ export type GetKubeconfigResponse = GetKubeconfigResponses[keyof GetKubeconfigRe
 export type ListMachinesData = {
     body?: never;
     path: {
+        /**
+         * Cluster name
+         */
         cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: {
         /**
@@ -1155,7 +1273,12 @@ export type ListMachinesResponse = ListMachinesResponses[keyof ListMachinesRespo
 
 export type ListOperationsData = {
     body?: never;
-    path?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
     query?: {
         /**
          * Page size (1–500, default 50)
@@ -1214,7 +1337,14 @@ export type ListOperationsResponse = ListOperationsResponses[keyof ListOperation
 export type GetOperationData = {
     body?: never;
     path: {
+        /**
+         * Operation id
+         */
         operation: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: never;
     url: '/v1/projects/{project}/operations/{operation}';
@@ -1257,7 +1387,14 @@ export type GetOperationResponse = GetOperationResponses[keyof GetOperationRespo
 export type CancelOperationData = {
     body?: never;
     path: {
+        /**
+         * Operation id
+         */
         operation: string;
+        /**
+         * Project name
+         */
+        project: string;
     };
     query?: never;
     url: '/v1/projects/{project}/operations/{operation}/cancel';

@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
@@ -6,13 +17,24 @@ import { CurrentPrincipal, CurrentProject } from '../http/auth.guard.js';
 import type { ProjectRecord } from '../../persistence/records.js';
 import { pageQuerySchema } from '../http/pagination.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
-import { DRY_RUN_QUERY, IDEMPOTENCY_HEADER, PAGE_QUERY, Route } from '../../openapi/route.decorator.js';
-import { ClusterCreateRequest, ClusterPatchRequest, dryRunQuery, ScaleNodePoolRequest } from '../schemas.js';
+import {
+  DRY_RUN_QUERY,
+  IDEMPOTENCY_HEADER,
+  PAGE_QUERY,
+  Route,
+} from '../../openapi/route.decorator.js';
+import {
+  ClusterCreateRequest,
+  ClusterPatchRequest,
+  dryRunQuery,
+  ScaleNodePoolRequest,
+} from '../schemas.js';
 import { ClustersService } from './clusters.service.js';
-import type { Answer } from '../idempotency.js';
+import { poolName } from '../../domain/cluster.js';
+import { checkIdempotencyKey, type Answer } from '../idempotency.js';
 
 const MUTATION_RESPONSES = { 200: 'Plan', 202: 'Operation' } as const;
-const machinesQuery = pageQuerySchema.extend({ pool: z.string().max(64).optional() });
+const machinesQuery = pageQuerySchema.extend({ pool: poolName.optional() });
 
 @Controller('v1/projects/:project/clusters')
 export class ClustersController {
@@ -38,12 +60,24 @@ export class ClustersController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const answer = await this.clusters.create(project, principal, body, mutation(query, idempotencyKey));
+    const answer = await this.clusters.create(
+      project,
+      principal,
+      body,
+      mutation(query, idempotencyKey),
+    );
     return respond(reply, answer, project.name);
   }
 
   @Get()
-  @Route({ operationId: 'listClusters', access: 'viewer', summary: 'List clusters', tag: 'clusters', responses: { 200: 'ClusterList' }, query: PAGE_QUERY })
+  @Route({
+    operationId: 'listClusters',
+    access: 'viewer',
+    summary: 'List clusters',
+    tag: 'clusters',
+    responses: { 200: 'ClusterList' },
+    query: PAGE_QUERY,
+  })
   async list(
     @CurrentProject() project: ProjectRecord,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
@@ -52,7 +86,14 @@ export class ClustersController {
   }
 
   @Get(':cluster')
-  @Route({ operationId: 'getCluster', access: 'viewer', summary: 'Get a cluster', tag: 'clusters', responses: { 200: 'Cluster' } })
+  @Route({
+    operationId: 'getCluster',
+    params: ['cluster'],
+    access: 'viewer',
+    summary: 'Get a cluster',
+    tag: 'clusters',
+    responses: { 200: 'Cluster' },
+  })
   async get(
     @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,
@@ -66,14 +107,21 @@ export class ClustersController {
   @Patch(':cluster')
   @Route({
     operationId: 'updateCluster',
+    params: ['cluster'],
     access: 'editor',
     summary: 'Change a cluster (JSON merge patch of its spec)',
     tag: 'clusters',
     body: 'ClusterPatchRequest',
     bodyContentTypes: ['application/merge-patch+json', 'application/json'],
-    responses: { 200: 'Cluster', 202: 'Operation' },
+    responses: { 200: ['Cluster', 'Plan'], 202: 'Operation' },
     query: [DRY_RUN_QUERY],
-    headers: [{ name: 'If-Match', description: 'The resourceVersion (ETag) you read; 412 if it changed since' }, IDEMPOTENCY_HEADER],
+    headers: [
+      {
+        name: 'If-Match',
+        description: 'The resourceVersion (ETag) you read; 412 if it changed since',
+      },
+      IDEMPOTENCY_HEADER,
+    ],
     errors: [409, 412, 422],
   })
   async update(
@@ -86,13 +134,21 @@ export class ClustersController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const answer = await this.clusters.update(project, principal, name, body, ifMatch, mutation(query, idempotencyKey));
+    const answer = await this.clusters.update(
+      project,
+      principal,
+      name,
+      body,
+      ifMatch,
+      mutation(query, idempotencyKey),
+    );
     return respond(reply, answer, project.name);
   }
 
   @Delete(':cluster')
   @Route({
     operationId: 'deleteCluster',
+    params: ['cluster'],
     access: 'editor',
     summary: 'Delete a cluster and everything it created',
     tag: 'clusters',
@@ -114,11 +170,12 @@ export class ClustersController {
   @Post(':cluster/nodePools/:pool/scale')
   @Route({
     operationId: 'scaleNodePool',
+    params: ['cluster', 'pool'],
     access: 'editor',
     summary: 'Set the number of machines in a node pool',
     tag: 'clusters',
     body: 'ScaleNodePoolRequest',
-    responses: { 200: 'Cluster', 202: 'Operation' },
+    responses: { 200: ['Cluster', 'Plan'], 202: 'Operation' },
     query: [DRY_RUN_QUERY],
     headers: [IDEMPOTENCY_HEADER],
     errors: [409, 422],
@@ -133,31 +190,47 @@ export class ClustersController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const answer = await this.clusters.scale(project, principal, name, pool, body.replicas, mutation(query, idempotencyKey));
+    const answer = await this.clusters.scale(
+      project,
+      principal,
+      name,
+      pool,
+      body.replicas,
+      mutation(query, idempotencyKey),
+    );
     return respond(reply, answer, project.name);
   }
 
   @Get(':cluster/kubeconfig')
   @Route({
     operationId: 'getKubeconfig',
+    params: ['cluster'],
     access: 'editor',
     summary: 'A cluster-admin kubeconfig for the cluster',
     tag: 'clusters',
     responses: { 200: 'Kubeconfig' },
     errors: [409],
   })
-  async kubeconfig( @CurrentProject() project: ProjectRecord, @Param('cluster') name: string) {
+  async kubeconfig(@CurrentProject() project: ProjectRecord, @Param('cluster') name: string) {
     return this.clusters.kubeconfig(project, name);
   }
 
   @Get(':cluster/machines')
   @Route({
     operationId: 'listMachines',
+    params: ['cluster'],
     access: 'viewer',
     summary: 'List a cluster’s machines',
     tag: 'clusters',
     responses: { 200: 'MachineList' },
-    query: [...PAGE_QUERY, { name: 'pool', description: 'Only machines of this node pool' }],
+    query: [
+      ...PAGE_QUERY,
+      {
+        name: 'pool',
+        description: 'Only machines of this node pool',
+        schema: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 24 },
+      },
+    ],
   })
   async machines(
     @CurrentProject() project: ProjectRecord,
@@ -169,7 +242,11 @@ export class ClustersController {
 }
 
 function mutation(query: z.output<typeof dryRunQuery>, idempotencyKey: string | undefined) {
-  return { dryRun: query.dryRun === 'true', ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) };
+  if (idempotencyKey !== undefined) checkIdempotencyKey(idempotencyKey);
+  return {
+    dryRun: query.dryRun === 'true',
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+  };
 }
 
 function respond<T>(reply: FastifyReply, answer: Answer<T>, projectName: string): T {

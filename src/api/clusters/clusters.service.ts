@@ -1,8 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Config } from '../../config/config.js';
 import { clusterSpecSchema, initialStatus, type ClusterSpec } from '../../domain/cluster.js';
-import { quotaProblems, validateClusterSpec, validateSpecChange } from '../../domain/cluster-validation.js';
-import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../domain/errors.js';
+import {
+  quotaProblems,
+  validateClusterSpec,
+  validateSpecChange,
+} from '../../domain/cluster-validation.js';
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  ValidationError,
+} from '../../domain/errors.js';
 import { uuidv7 } from '../../domain/ids.js';
 import { applyMergePatch, jsonEqual } from '../../domain/merge-patch.js';
 import type { OperationType } from '../../domain/operation.js';
@@ -52,23 +62,38 @@ export class ClustersService {
     if (options.dryRun) {
       return { status: 200, body: this.plan('Create', spec, false, []) };
     }
-    const answer = await runIdempotent(this.db, project.id, options.idempotencyKey, ['createCluster', request], async (tx) => {
-      const repos = repositories(tx);
-      if (await repos.clusters.findLiveByName(project.id, request.name)) {
-        throw new ConflictError(`a cluster named "${request.name}" already exists in project "${project.name}"`);
-      }
-      const cluster = await repos.clusters
-        .insert({ id: uuidv7(), projectId: project.id, name: request.name, spec, status: initialStatus() })
-        .catch((error: unknown) => {
-          if (isUniqueViolation(error)) throw new ConflictError(`a cluster named "${request.name}" already exists`);
-          throw error;
-        });
-      const operation = await repos.operations.insert(
-        this.operationRow(cluster, 'Create', principal),
-        planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
-      );
-      return { status: 202, body: operationView(operation, project.name) };
-    });
+    const answer = await runIdempotent(
+      this.db,
+      project.id,
+      options.idempotencyKey,
+      ['createCluster', request],
+      async (tx) => {
+        const repos = repositories(tx);
+        if (await repos.clusters.findLiveByName(project.id, request.name)) {
+          throw new ConflictError(
+            `a cluster named "${request.name}" already exists in project "${project.name}"`,
+          );
+        }
+        const cluster = await repos.clusters
+          .insert({
+            id: uuidv7(),
+            projectId: project.id,
+            name: request.name,
+            spec,
+            status: initialStatus(),
+          })
+          .catch((error: unknown) => {
+            if (isUniqueViolation(error))
+              throw new ConflictError(`a cluster named "${request.name}" already exists`);
+            throw error;
+          });
+        const operation = await repos.operations.insert(
+          this.operationRow(cluster, 'Create', principal),
+          planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
+        );
+        return { status: 202, body: operationView(operation, project.name) };
+      },
+    );
     await this.enqueueFor(answer);
     return answer;
   }
@@ -77,7 +102,10 @@ export class ClustersService {
     return clusterView(await this.find(project, name), project.name);
   }
 
-  async list(project: ProjectRecord, query: { limit: number; cursor?: string }): Promise<Page<ClusterView>> {
+  async list(
+    project: ProjectRecord,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<ClusterView>> {
     const after = decodeCursor(query.cursor);
     const rows = await repositories(this.db).clusters.listLive(project.id, {
       limit: query.limit + 1,
@@ -90,7 +118,7 @@ export class ClustersService {
     project: ProjectRecord,
     principal: Principal,
     name: string,
-    patch: { spec?: Record<string, unknown> },
+    patch: { spec?: object },
     ifMatch: string | undefined,
     options: MutationOptions,
   ): Promise<MutationAnswer> {
@@ -98,11 +126,24 @@ export class ClustersService {
     this.checkPrecondition(cluster, ifMatch);
     const parsed = clusterSpecSchema.safeParse(applyMergePatch(cluster.spec, patch.spec ?? {}));
     if (!parsed.success) {
-      throw new BadRequestError('the patched spec is not valid', parsed.error.issues.map((i) => toFieldProblem(i, 'spec')).map((p) => ({ ...p, field: p.field === 'spec' ? p.field : `spec.${p.field}` })));
+      throw new BadRequestError(
+        'the patched spec is not valid',
+        parsed.error.issues
+          .map((i) => toFieldProblem(i, 'spec'))
+          .map((p) => ({ ...p, field: p.field === 'spec' ? p.field : `spec.${p.field}` })),
+      );
     }
     const spec = await this.checkSpec(project, parsed.data, cluster);
-    if (jsonEqual(spec, cluster.spec)) return { status: 200, body: clusterView(cluster, project.name) };
-    return this.changeSpec(project, principal, cluster, spec, isScaleOnly(cluster.spec, spec) ? 'Scale' : 'Update', options);
+    if (jsonEqual(spec, cluster.spec))
+      return { status: 200, body: clusterView(cluster, project.name) };
+    return this.changeSpec(
+      project,
+      principal,
+      cluster,
+      spec,
+      isScaleOnly(cluster.spec, spec) ? 'Scale' : 'Update',
+      options,
+    );
   }
 
   async scale(
@@ -122,18 +163,32 @@ export class ClustersService {
       nodePools: cluster.spec.nodePools.map((p) => (p.name === poolName ? { ...p, replicas } : p)),
     };
     const spec = await this.checkSpec(project, next, cluster);
-    if (jsonEqual(spec, cluster.spec)) return { status: 200, body: clusterView(cluster, project.name) };
-    return this.changeSpec(project, principal, cluster, spec, 'Scale', options, ['scaleNodePool', name, poolName, replicas]);
+    if (jsonEqual(spec, cluster.spec))
+      return { status: 200, body: clusterView(cluster, project.name) };
+    return this.changeSpec(project, principal, cluster, spec, 'Scale', options, [
+      'scaleNodePool',
+      name,
+      poolName,
+      replicas,
+    ]);
   }
 
-  async delete(project: ProjectRecord, principal: Principal, name: string, options: MutationOptions): Promise<MutationAnswer> {
+  async delete(
+    project: ProjectRecord,
+    principal: Principal,
+    name: string,
+    options: MutationOptions,
+  ): Promise<MutationAnswer> {
     const cluster = await this.find(project, name);
     const repos = repositories(this.db);
     if (cluster.spec.deletionProtection) {
-      throw new ConflictError(`cluster "${name}" has deletion protection; set spec.deletionProtection to false first`);
+      throw new ConflictError(
+        `cluster "${name}" has deletion protection; set spec.deletionProtection to false first`,
+      );
     }
     const machines = await repos.machines.listExisting(cluster.id);
-    if (options.dryRun) return { status: 200, body: this.plan('Delete', cluster.spec, true, machines) };
+    if (options.dryRun)
+      return { status: 200, body: this.plan('Delete', cluster.spec, true, machines) };
     if (cluster.deletionRequestedAt) {
       const running = await repos.operations.activeForCluster(cluster.id);
       if (running) {
@@ -147,11 +202,16 @@ export class ClustersService {
       if (!marked) throw new ConflictError(`cluster "${name}" is already being deleted`);
       const active = await tx.operations.activeForCluster(cluster.id);
       if (active) {
-        await tx.operations.transition(active.id, ['Pending', 'Running', 'Cancelling'], 'Cancelled', {
-          reason: 'SupersededByDelete',
-          message: 'the cluster is being deleted',
-          at: new Date().toISOString(),
-        });
+        await tx.operations.transition(
+          active.id,
+          ['Pending', 'Running', 'Cancelling'],
+          'Cancelled',
+          {
+            reason: 'SupersededByDelete',
+            message: 'the cluster is being deleted',
+            at: new Date().toISOString(),
+          },
+        );
       }
       const operation = await tx.operations.insert(
         this.operationRow(marked, 'Delete', principal),
@@ -163,7 +223,11 @@ export class ClustersService {
     return answer;
   }
 
-  async listMachines(project: ProjectRecord, name: string, query: { limit: number; cursor?: string; pool?: string }): Promise<Page<MachineView>> {
+  async listMachines(
+    project: ProjectRecord,
+    name: string,
+    query: { limit: number; cursor?: string; pool?: string },
+  ): Promise<Page<MachineView>> {
     const cluster = await this.find(project, name);
     const after = decodeCursor(query.cursor);
     const rows = await repositories(this.db).machines.list(cluster.id, {
@@ -177,8 +241,14 @@ export class ClustersService {
   async kubeconfig(project: ProjectRecord, name: string): Promise<{ kubeconfig: string }> {
     const cluster = await this.find(project, name);
     const provider = this.providers.get(cluster.spec.provider);
-    const ref = { id: cluster.id, name: cluster.name, projectId: cluster.projectId, spec: cluster.spec };
-    const kubeconfig = provider && cluster.status.endpoint ? await provider.adminKubeconfig(ref) : undefined;
+    const ref = {
+      id: cluster.id,
+      name: cluster.name,
+      projectId: cluster.projectId,
+      spec: cluster.spec,
+    };
+    const kubeconfig =
+      provider && cluster.status.endpoint ? await provider.adminKubeconfig(ref) : undefined;
     if (!kubeconfig) {
       throw new ConflictError(
         cluster.status.endpoint
@@ -210,28 +280,46 @@ export class ClustersService {
     const repos = repositories(this.db);
     const machines = await repos.machines.listExisting(cluster.id);
     const infrastructureReady = cluster.observedGeneration > 0;
-    if (options.dryRun) return { status: 200, body: this.plan(type, spec, false, machines, infrastructureReady) };
-    const answer = await runIdempotent(this.db, project.id, options.idempotencyKey, fingerprint, async (tx) => {
-      const txRepos = repositories(tx);
-      const active = await txRepos.operations.activeForCluster(cluster.id);
-      if (active) {
-        throw new ConflictError(
-          `operation ${active.id} (${active.type}) is still in progress on cluster "${cluster.name}"; wait for it or cancel it`,
+    if (options.dryRun)
+      return { status: 200, body: this.plan(type, spec, false, machines, infrastructureReady) };
+    const answer = await runIdempotent(
+      this.db,
+      project.id,
+      options.idempotencyKey,
+      fingerprint,
+      async (tx) => {
+        const txRepos = repositories(tx);
+        const active = await txRepos.operations.activeForCluster(cluster.id);
+        if (active) {
+          throw new ConflictError(
+            `operation ${active.id} (${active.type}) is still in progress on cluster "${cluster.name}"; wait for it or cancel it`,
+          );
+        }
+        const updated = await txRepos.clusters.updateSpec(
+          cluster.id,
+          cluster.resourceVersion,
+          spec,
         );
-      }
-      const updated = await txRepos.clusters.updateSpec(cluster.id, cluster.resourceVersion, spec);
-      if (!updated) throw new PreconditionFailedError(`cluster "${cluster.name}" changed meanwhile; read it again and retry`);
-      const operation = await txRepos.operations.insert(
-        this.operationRow(updated, type, principal),
-        planCluster({ spec, deleting: false, machines, infrastructureReady }),
-      );
-      return { status: 202, body: operationView(operation, project.name) };
-    });
+        if (!updated)
+          throw new PreconditionFailedError(
+            `cluster "${cluster.name}" changed meanwhile; read it again and retry`,
+          );
+        const operation = await txRepos.operations.insert(
+          this.operationRow(updated, type, principal),
+          planCluster({ spec, deleting: false, machines, infrastructureReady }),
+        );
+        return { status: 202, body: operationView(operation, project.name) };
+      },
+    );
     await this.enqueueFor(answer);
     return answer;
   }
 
-  private async checkSpec(project: ProjectRecord, input: ClusterSpec, current: ClusterRecord | undefined): Promise<ClusterSpec> {
+  private async checkSpec(
+    project: ProjectRecord,
+    input: ClusterSpec,
+    current: ClusterRecord | undefined,
+  ): Promise<ClusterSpec> {
     const { spec, problems } = validateClusterSpec(input, {
       enabledProviders: [...this.providers.keys()],
       supportedVersions: SUPPORTED_KUBERNETES_VERSIONS,
@@ -242,18 +330,27 @@ export class ClustersService {
       const others = (await repositories(this.db).clusters.liveSpecs(project.id))
         .filter((c) => c.id !== current?.id)
         .map((c) => c.spec);
-      problems.push(...quotaProblems({ clusters: project.quotaClusters, nodes: project.quotaNodes }, others, spec, !current));
+      problems.push(
+        ...quotaProblems(
+          { clusters: project.quotaClusters, nodes: project.quotaNodes },
+          others,
+          spec,
+          !current,
+        ),
+      );
     }
     if (problems.length === 0) {
       const provider = this.providers.get(spec.provider);
       if (provider) problems.push(...(await provider.preflight(spec)));
     }
-    if (problems.length > 0) throw new ValidationError('the cluster spec cannot be accepted', problems);
+    if (problems.length > 0)
+      throw new ValidationError('the cluster spec cannot be accepted', problems);
     return spec;
   }
 
   private checkPrecondition(cluster: ClusterRecord, ifMatch: string | undefined): void {
-    if (cluster.deletionRequestedAt) throw new ConflictError(`cluster "${cluster.name}" is being deleted`);
+    if (cluster.deletionRequestedAt)
+      throw new ConflictError(`cluster "${cluster.name}" is being deleted`);
     if (ifMatch === undefined) return;
     const expected = ifMatch.replace(/^W\//, '').replace(/"/g, '');
     if (expected !== String(cluster.resourceVersion)) {
@@ -265,7 +362,8 @@ export class ClustersService {
 
   private async find(project: ProjectRecord, name: string): Promise<ClusterRecord> {
     const cluster = await repositories(this.db).clusters.findLiveByName(project.id, name);
-    if (!cluster) throw new NotFoundError(`cluster "${name}" not found in project "${project.name}"`);
+    if (!cluster)
+      throw new NotFoundError(`cluster "${name}" not found in project "${project.name}"`);
     return cluster;
   }
 
@@ -306,6 +404,11 @@ export class ClustersService {
 
 /** A change that only moves replica counts is reported as a Scale. */
 function isScaleOnly(before: ClusterSpec, after: ClusterSpec): boolean {
-  const strip = (s: ClusterSpec) => ({ ...s, nodePools: s.nodePools.map((p) => ({ ...p, replicas: 0 })) });
-  return before.nodePools.length === after.nodePools.length && jsonEqual(strip(before), strip(after));
+  const strip = (s: ClusterSpec) => ({
+    ...s,
+    nodePools: s.nodePools.map((p) => ({ ...p, replicas: 0 })),
+  });
+  return (
+    before.nodePools.length === after.nodePools.length && jsonEqual(strip(before), strip(after))
+  );
 }

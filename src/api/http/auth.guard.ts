@@ -1,4 +1,9 @@
-import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  createParamDecorator,
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthService } from '../../auth/auth.service.js';
@@ -6,7 +11,10 @@ import type { Principal } from '../../auth/principal.js';
 import type { ProjectRecord } from '../../persistence/records.js';
 import { ACCESS_METADATA, type Access } from '../../openapi/route.decorator.js';
 
-export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; project?: ProjectRecord };
+export type AuthenticatedRequest = FastifyRequest & {
+  principal?: Principal;
+  project?: ProjectRecord;
+};
 
 /**
  * Authenticates every request and authorises it by the access its route declares: a role in
@@ -21,9 +29,15 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]);
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (access === 'public') return true;
-    if (access === undefined) throw new Error(`route ${context.getClass().name}.${context.getHandler().name} declares no access`);
+    if (access === undefined)
+      throw new Error(
+        `route ${context.getClass().name}.${context.getHandler().name} declares no access`,
+      );
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = await this.auth.authenticate(request.headers.authorization);
     request.principal = principal;
@@ -39,15 +53,19 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
-  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-  if (!request.principal) throw new Error('CurrentPrincipal used on a public route');
-  return request.principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Principal => {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!request.principal) throw new Error('CurrentPrincipal used on a public route');
+    return request.principal;
+  },
+);
 
 /** The `:project` of the path, resolved and authorised by the guard. */
-export const CurrentProject = createParamDecorator((_: unknown, context: ExecutionContext): ProjectRecord => {
-  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-  if (!request.project) throw new Error('CurrentProject used on a route without a project role');
-  return request.project;
-});
+export const CurrentProject = createParamDecorator(
+  (_: unknown, context: ExecutionContext): ProjectRecord => {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!request.project) throw new Error('CurrentProject used on a route without a project role');
+    return request.project;
+  },
+);

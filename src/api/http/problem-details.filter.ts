@@ -1,4 +1,13 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Injectable,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { OpenApiDocumentHolder } from '../../openapi/openapi-document.holder.js';
+import { RouteTable } from './route-table.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';
@@ -7,6 +16,7 @@ const TITLES: Record<number, [string, string]> = {
   400: ['bad-request', 'Bad request'],
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
+  406: ['not-acceptable', 'Not acceptable'],
   413: ['payload-too-large', 'Payload too large'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   429: ['too-many-requests', 'Too many requests'],
@@ -63,17 +73,43 @@ export function sendProblem(reply: FastifyReply, problem: Problem): void {
 }
 
 @Catch()
+@Injectable()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
+  private routes?: RouteTable;
+
+  constructor(private readonly document: OpenApiDocumentHolder) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = toProblem(error, request.url.split('?')[0], String(request.id));
+    const path = request.url.split('?')[0] ?? request.url;
+    let problem = toProblem(error, path, String(request.id));
+    const allowed = this.wrongMethod(problem.status, request.method, path);
+    if (allowed) {
+      void reply.header('allow', allowed.join(', '));
+      problem = toProblem(
+        Object.assign(
+          new Error(`${request.method} is not allowed here; use ${allowed.join(', ')}`),
+          { statusCode: 405 },
+        ),
+        path,
+        String(request.id),
+      );
+    }
     if (problem.status >= 500) {
       this.logger.error({ err: error, requestId: request.id }, 'request failed');
     }
     sendProblem(reply, problem);
+  }
+
+  /** A known path asked with a method it does not answer is 405 with Allow, not 404. */
+  private wrongMethod(status: number, method: string, path: string): string[] | undefined {
+    if (status !== 404 && status !== 400 && status !== 415) return undefined;
+    if (!this.routes && this.document.document)
+      this.routes = new RouteTable(this.document.document.paths as never);
+    const allowed = this.routes?.allowedMethods(path) ?? [];
+    return allowed.length > 0 && !allowed.includes(method) ? allowed : undefined;
   }
 }

@@ -21,12 +21,16 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
 
 export function toFieldProblem(issue: z.core.$ZodIssue, root: string): FieldProblem {
   let field = issue.path.reduce<string>(
-    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    (acc, part) =>
+      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
     '',
   );
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.join(', ');
-    return { field: field || root, message: `unknown field${issue.keys.length > 1 ? 's' : ''}: ${keys}` };
+    return {
+      field: field || root,
+      message: `unknown field${issue.keys.length > 1 ? 's' : ''}: ${keys}`,
+    };
   }
   if (!field) field = root;
   return { field, message: issue.message };

@@ -23,19 +23,35 @@ export class OperationsController {
     responses: { 200: 'OperationList' },
     query: [
       ...PAGE_QUERY,
-      { name: 'cluster', description: 'Only operations of this cluster (by name)' },
-      { name: 'status', description: 'Only operations in this status', schema: { type: 'string', enum: [...OPERATION_STATUSES] } },
+      {
+        name: 'cluster',
+        description: 'Only operations of this cluster (by name)',
+        schema: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 32 },
+      },
+      {
+        name: 'status',
+        description: 'Only operations in this status',
+        schema: { type: 'string', enum: [...OPERATION_STATUSES] },
+      },
     ],
   })
   async list(
     @CurrentProject() project: ProjectRecord,
-    @Query(new ZodValidationPipe(operationListQuery, 'query')) query: z.output<typeof operationListQuery>,
+    @Query(new ZodValidationPipe(operationListQuery, 'query'))
+    query: z.output<typeof operationListQuery>,
   ) {
     return this.operations.list(project, query);
   }
 
   @Get(':operation')
-  @Route({ operationId: 'getOperation', access: 'viewer', summary: 'Get an operation with its steps and progress', tag: 'operations', responses: { 200: 'Operation' } })
+  @Route({
+    operationId: 'getOperation',
+    params: ['operation'],
+    access: 'viewer',
+    summary: 'Get an operation with its steps and progress',
+    tag: 'operations',
+    responses: { 200: 'Operation' },
+  })
   async get(@CurrentProject() project: ProjectRecord, @Param('operation') id: string) {
     return this.operations.get(project, parseId(id));
   }
@@ -43,8 +59,10 @@ export class OperationsController {
   @Post(':operation/cancel')
   @Route({
     operationId: 'cancelOperation',
+    params: ['operation'],
     access: 'editor',
-    summary: 'Cancel a running operation; the cluster keeps what was done and resumes on the next change',
+    summary:
+      'Cancel a running operation; the cluster keeps what was done and resumes on the next change',
     tag: 'operations',
     responses: { 202: 'Operation' },
     errors: [409],

@@ -5,9 +5,9 @@ import { NotFoundError } from '../../domain/errors.js';
 import { UUID_PATTERN } from '../../domain/ids.js';
 import { CurrentPrincipal, CurrentProject } from '../http/auth.guard.js';
 import type { ProjectRecord } from '../../persistence/records.js';
-import { pageQuerySchema } from '../http/pagination.js';
+import { pageQuerySchema, sequencePageQuerySchema } from '../http/pagination.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
-import { PAGE_QUERY, Route } from '../../openapi/route.decorator.js';
+import { PAGE_QUERY, Route, SEQUENCE_PAGE_QUERY } from '../../openapi/route.decorator.js';
 import { ProjectCreateRequest, TokenCreateRequest } from '../schemas.js';
 import { ProjectsService } from './projects.service.js';
 import { projectView } from '../representations.js';
@@ -34,7 +34,14 @@ export class ProjectsController {
   }
 
   @Get()
-  @Route({ operationId: 'listProjects', access: 'authenticated', summary: 'List the projects this token can see', tag: 'projects', responses: { 200: 'ProjectList' }, query: PAGE_QUERY })
+  @Route({
+    operationId: 'listProjects',
+    access: 'authenticated',
+    summary: 'List the projects this token can see',
+    tag: 'projects',
+    responses: { 200: 'ProjectList' },
+    query: PAGE_QUERY,
+  })
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
@@ -43,7 +50,13 @@ export class ProjectsController {
   }
 
   @Get(':project')
-  @Route({ operationId: 'getProject', access: 'viewer', summary: 'Get a project', tag: 'projects', responses: { 200: 'Project' } })
+  @Route({
+    operationId: 'getProject',
+    access: 'viewer',
+    summary: 'Get a project',
+    tag: 'projects',
+    responses: { 200: 'Project' },
+  })
   async get(@CurrentProject() project: ProjectRecord) {
     return projectView(project);
   }
@@ -66,24 +79,45 @@ export class ProjectsController {
   }
 
   @Get(':project/tokens')
-  @Route({ operationId: 'listTokens', access: 'admin', summary: 'List the project’s active tokens', tag: 'projects', responses: { 200: 'TokenList' } })
+  @Route({
+    operationId: 'listTokens',
+    access: 'admin',
+    summary: 'List the project’s active tokens',
+    tag: 'projects',
+    responses: { 200: 'TokenList' },
+  })
   async listTokens(@CurrentProject() project: ProjectRecord) {
     return this.projects.listTokens(project);
   }
 
   @Delete(':project/tokens/:token')
   @HttpCode(204)
-  @Route({ operationId: 'revokeToken', access: 'admin', summary: 'Revoke a token', tag: 'projects', responses: { 204: null } })
+  @Route({
+    operationId: 'revokeToken',
+    params: ['token'],
+    access: 'admin',
+    summary: 'Revoke a token',
+    tag: 'projects',
+    responses: { 204: null },
+  })
   async revokeToken(@CurrentProject() project: ProjectRecord, @Param('token') tokenId: string) {
     if (!UUID_PATTERN.test(tokenId)) throw new NotFoundError(`token ${tokenId} not found`);
     await this.projects.revokeToken(project, tokenId);
   }
 
   @Get(':project/auditRecords')
-  @Route({ operationId: 'listAuditRecords', access: 'admin', summary: 'Audit records of the project, newest first', tag: 'projects', responses: { 200: 'AuditRecordList' }, query: PAGE_QUERY })
+  @Route({
+    operationId: 'listAuditRecords',
+    access: 'admin',
+    summary: 'Audit records of the project, newest first',
+    tag: 'projects',
+    responses: { 200: 'AuditRecordList' },
+    query: SEQUENCE_PAGE_QUERY,
+  })
   async audit(
     @CurrentProject() project: ProjectRecord,
-    @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
+    @Query(new ZodValidationPipe(sequencePageQuerySchema, 'query'))
+    query: z.output<typeof sequencePageQuerySchema>,
   ) {
     return this.projects.listAudit(project, query);
   }

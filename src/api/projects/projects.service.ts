@@ -7,7 +7,7 @@ import { generateToken, hashToken, tokenPrefix } from '../../auth/tokens.js';
 import { isUniqueViolation, type DatabaseHandle } from '../../persistence/database.js';
 import type { ProjectRecord } from '../../persistence/records.js';
 import { DATABASE, repositories } from '../../persistence/repositories.js';
-import { decodeCursor, toPage, type Page } from '../http/pagination.js';
+import { decodeCursor, SEQUENCE_CURSOR, toPage, type Page } from '../http/pagination.js';
 import { auditView, projectView, tokenView } from '../representations.js';
 import type { ProjectView } from '../schemas.js';
 
@@ -22,7 +22,11 @@ export class ProjectsService {
     return repositories(this.database.db);
   }
 
-  async create(request: { name: string; displayName: string; quotas: { clusters?: number; nodes?: number } }): Promise<ProjectView> {
+  async create(request: {
+    name: string;
+    displayName: string;
+    quotas: { clusters?: number; nodes?: number };
+  }): Promise<ProjectView> {
     const project = await this.repos.projects
       .insert({
         id: uuidv7(),
@@ -32,14 +36,18 @@ export class ProjectsService {
         quotaNodes: request.quotas.nodes ?? this.config.KAAS_QUOTA_NODES,
       })
       .catch((error: unknown) => {
-        if (isUniqueViolation(error)) throw new ConflictError(`a project named "${request.name}" already exists`);
+        if (isUniqueViolation(error))
+          throw new ConflictError(`a project named "${request.name}" already exists`);
         throw error;
       });
     return projectView(project);
   }
 
   /** A platform administrator sees every project; any other token, its own. */
-  async list(principal: Principal, query: { limit: number; cursor?: string }): Promise<Page<ProjectView>> {
+  async list(
+    principal: Principal,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<ProjectView>> {
     const after = decodeCursor(query.cursor);
     const rows = await this.repos.projects.list({
       limit: query.limit + 1,
@@ -49,7 +57,10 @@ export class ProjectsService {
     return toPage(rows, query.limit, projectView);
   }
 
-  async createToken(project: ProjectRecord, request: { name: string; role: Role; expiresInSeconds?: number }) {
+  async createToken(
+    project: ProjectRecord,
+    request: { name: string; role: Role; expiresInSeconds?: number },
+  ) {
     const token = generateToken();
     const record = await this.repos.tokens.insert({
       id: uuidv7(),
@@ -58,7 +69,9 @@ export class ProjectsService {
       role: request.role,
       tokenHash: hashToken(token),
       prefix: tokenPrefix(token),
-      ...(request.expiresInSeconds ? { expiresAt: new Date(Date.now() + request.expiresInSeconds * 1000) } : {}),
+      ...(request.expiresInSeconds
+        ? { expiresAt: new Date(Date.now() + request.expiresInSeconds * 1000) }
+        : {}),
     });
     return { ...tokenView(record), token };
   }
@@ -74,7 +87,7 @@ export class ProjectsService {
   }
 
   async listAudit(project: ProjectRecord, query: { limit: number; cursor?: string }) {
-    const before = decodeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, SEQUENCE_CURSOR);
     const rows = await this.repos.audit.list(project.name, {
       limit: query.limit + 1,
       ...(before ? { before: Number(before) } : {}),

@@ -23,11 +23,28 @@ export interface FakeResource {
  */
 export interface FakeCloudStore {
   /** Creates the resource unless one with the same name exists, and returns the survivor. */
-  ensure(resource: Omit<FakeResource, 'id' | 'failedReason' | 'deleteRequestedAt' | 'goneAt'>): Promise<FakeResource>;
-  get(clusterId: string, kind: FakeResourceKind, name: string, now: Date): Promise<FakeResource | undefined>;
+  ensure(
+    resource: Omit<FakeResource, 'id' | 'failedReason' | 'deleteRequestedAt' | 'goneAt'>,
+  ): Promise<FakeResource>;
+  get(
+    clusterId: string,
+    kind: FakeResourceKind,
+    name: string,
+    now: Date,
+  ): Promise<FakeResource | undefined>;
   list(clusterId: string, now: Date, kind?: FakeResourceKind): Promise<FakeResource[]>;
-  requestDelete(clusterId: string, kind: FakeResourceKind, name: string, goneAt: Date): Promise<void>;
-  markFailed(clusterId: string, kind: FakeResourceKind, name: string, reason: string): Promise<void>;
+  requestDelete(
+    clusterId: string,
+    kind: FakeResourceKind,
+    name: string,
+    goneAt: Date,
+  ): Promise<void>;
+  markFailed(
+    clusterId: string,
+    kind: FakeResourceKind,
+    name: string,
+    reason: string,
+  ): Promise<void>;
 }
 
 export class PostgresFakeCloudStore implements FakeCloudStore {

@@ -45,11 +45,17 @@ export class FakeProvider implements InfrastructureProvider {
   async preflight(spec: ClusterSpec): Promise<FieldProblem[]> {
     const problems: FieldProblem[] = [];
     if (!FAKE_FLAVORS.includes(spec.controlPlane.flavor)) {
-      problems.push({ field: 'spec.controlPlane.flavor', message: unknownFlavor(spec.controlPlane.flavor) });
+      problems.push({
+        field: 'spec.controlPlane.flavor',
+        message: unknownFlavor(spec.controlPlane.flavor),
+      });
     }
     spec.nodePools.forEach((pool, i) => {
       if (!FAKE_FLAVORS.includes(pool.flavor)) {
-        problems.push({ field: `spec.nodePools[${i}].flavor`, message: unknownFlavor(pool.flavor) });
+        problems.push({
+          field: `spec.nodePools[${i}].flavor`,
+          message: unknownFlavor(pool.flavor),
+        });
       }
     });
     return problems;
@@ -163,11 +169,20 @@ export class FakeProvider implements InfrastructureProvider {
   }
 
   private toMachine(resource: FakeResource, now: Date): ProviderMachine {
-    const base = { name: resource.name, providerId: `fake://${resource.id}`, nodeName: resource.name };
+    const base = {
+      name: resource.name,
+      providerId: `fake://${resource.id}`,
+      nodeName: resource.name,
+    };
     if (resource.deleteRequestedAt) return { ...base, state: 'deleting' };
-    if (resource.failedReason) return { ...base, state: 'failed', failureReason: resource.failedReason };
+    if (resource.failedReason)
+      return { ...base, state: 'failed', failureReason: resource.failedReason };
     if (resource.readyAt > now) {
-      return { ...base, state: 'provisioning', readyInMs: resource.readyAt.getTime() - now.getTime() };
+      return {
+        ...base,
+        state: 'provisioning',
+        readyInMs: resource.readyAt.getTime() - now.getTime(),
+      };
     }
     return { ...base, state: 'running' };
   }

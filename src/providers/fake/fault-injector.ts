@@ -25,13 +25,20 @@ export class FaultInjector {
 
   static parse(spec: string): FaultInjector {
     const injector = new FaultInjector();
-    for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [point, kind, count] = part.split(':');
       if (!FAULT_POINTS.includes(point as FaultPoint)) {
-        throw new Error(`unknown fault point "${point}"; expected one of ${FAULT_POINTS.join(', ')}`);
+        throw new Error(
+          `unknown fault point "${point}"; expected one of ${FAULT_POINTS.join(', ')}`,
+        );
       }
       if (kind !== 'transient' && kind !== 'terminal') {
-        throw new Error(`unknown fault kind "${kind}" in "${part}"; expected transient or terminal`);
+        throw new Error(
+          `unknown fault kind "${kind}" in "${part}"; expected transient or terminal`,
+        );
       }
       const remaining = count === undefined ? 1 : Number(count);
       if (!Number.isInteger(remaining) || remaining < 1) {
@@ -57,7 +64,15 @@ export class FaultInjector {
   /** Throws the injected error for this point, if one is due. */
   check(point: FaultPoint): void {
     const kind = this.take(point);
-    if (kind === 'transient') throw new TransientError(`fake provider: injected transient failure in ${point}`, 'ProviderUnavailable');
-    if (kind === 'terminal') throw new TerminalError('ProviderRejected', `fake provider: injected terminal failure in ${point}`);
+    if (kind === 'transient')
+      throw new TransientError(
+        `fake provider: injected transient failure in ${point}`,
+        'ProviderUnavailable',
+      );
+    if (kind === 'terminal')
+      throw new TerminalError(
+        'ProviderRejected',
+        `fake provider: injected terminal failure in ${point}`,
+      );
   }
 }

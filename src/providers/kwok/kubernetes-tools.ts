@@ -52,10 +52,7 @@ export class KubernetesTools {
   readonly versions: ToolVersions;
   readonly root: string;
 
-  constructor(
-    root: string | undefined = undefined,
-    versions?: ToolVersions,
-  ) {
+  constructor(root: string | undefined = undefined, versions?: ToolVersions) {
     this.root = root ?? process.env.KAAS_TOOLS_DIR ?? join(homedir(), '.cache', 'kaas', 'tools');
     this.versions = versions ?? readToolVersions();
   }
@@ -70,7 +67,9 @@ export class KubernetesTools {
 
   kubernetes(version: string): KubernetesBinaries {
     if (!this.versions.kubeVersions.includes(version)) {
-      throw new MissingToolError(`no Kubernetes binaries are pinned for ${version}; pinned: ${this.versions.kubeVersions.join(', ')}`);
+      throw new MissingToolError(
+        `no Kubernetes binaries are pinned for ${version}; pinned: ${this.versions.kubeVersions.join(', ')}`,
+      );
     }
     const minor = version.split('.').slice(0, 2).join('.');
     const etcd = this.versions.etcdByMinor[minor];

@@ -24,6 +24,7 @@ export interface KwokProviderOptions {
   bootMs: number;
   startTimeoutMs?: number;
   tools?: KubernetesTools;
+  log?: (message: string) => void;
 }
 
 interface MachineRecord {
@@ -62,11 +63,17 @@ export class KwokProvider implements InfrastructureProvider {
     }
     const flavors = Object.keys(KWOK_FLAVORS);
     if (!flavors.includes(spec.controlPlane.flavor)) {
-      problems.push({ field: 'spec.controlPlane.flavor', message: `unknown flavor; available: ${flavors.join(', ')}` });
+      problems.push({
+        field: 'spec.controlPlane.flavor',
+        message: `unknown flavor; available: ${flavors.join(', ')}`,
+      });
     }
     spec.nodePools.forEach((pool, i) => {
       if (!flavors.includes(pool.flavor)) {
-        problems.push({ field: `spec.nodePools[${i}].flavor`, message: `unknown flavor; available: ${flavors.join(', ')}` });
+        problems.push({
+          field: `spec.nodePools[${i}].flavor`,
+          message: `unknown flavor; available: ${flavors.join(', ')}`,
+        });
       }
     });
     return problems;
@@ -83,13 +90,20 @@ export class KwokProvider implements InfrastructureProvider {
       const client = TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
       if ((await client.serverVersion()) === null) {
         // Its processes died (a reboot, a kill): kwokctl starts them again from the same files.
-        await this.kwokctl.start(name, timeout);
+        this.options.log?.(
+          `kwok cluster ${name}: the API server does not answer; restarting its control plane`,
+        );
+        await this.kwokctl.restart(name, cluster.spec.kubernetesVersion, timeout);
         await client.waitForApi(timeout);
       }
       return { ready: true, endpoint: client.config.getCurrentCluster()?.server ?? '' };
     } catch (error) {
-      if (error instanceof MissingToolError) throw new TerminalError('BinariesMissing', error.message);
-      throw new TransientError(error instanceof Error ? error.message : String(error), 'ControlPlaneUnavailable');
+      if (error instanceof MissingToolError)
+        throw new TerminalError('BinariesMissing', error.message);
+      throw new TransientError(
+        error instanceof Error ? error.message : String(error),
+        'ControlPlaneUnavailable',
+      );
     }
   }
 
@@ -98,7 +112,8 @@ export class KwokProvider implements InfrastructureProvider {
     if (this.kwokctl.exists(name)) await this.kwokctl.delete(name);
     const dir = this.kwokctl.clusterDir(name);
     // kwokctl leaves the folder behind when a create died half-way; nothing in it is needed.
-    if (existsSync(dir) && clusterProcesses(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+    if (existsSync(dir) && clusterProcesses(dir).length === 0)
+      rmSync(dir, { recursive: true, force: true });
     return { gone: !existsSync(dir) && clusterProcesses(dir).length === 0 };
   }
 
@@ -123,7 +138,8 @@ export class KwokProvider implements InfrastructureProvider {
     try {
       await client.core.readNode({ name });
     } catch (error) {
-      if (!isNotFound(error)) throw new TransientError(`node ${name}: ${String(error)}`, 'APIServerUnavailable');
+      if (!isNotFound(error))
+        throw new TransientError(`node ${name}: ${String(error)}`, 'APIServerUnavailable');
       // The simulated boot is over: the machine's kubelet registers its node.
       await client.core.createNode({ body: nodeFor(cluster.id, providerId, record.request) });
     }
@@ -133,7 +149,9 @@ export class KwokProvider implements InfrastructureProvider {
   async listMachines(cluster: ClusterRef): Promise<ProviderMachine[]> {
     const dir = this.recordDir(cluster);
     if (!existsSync(dir)) return [];
-    const names = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    const names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5));
     const machines = await Promise.all(names.map((n) => this.getMachine(cluster, n)));
     return machines.filter((m): m is ProviderMachine => m !== undefined);
   }
@@ -145,7 +163,8 @@ export class KwokProvider implements InfrastructureProvider {
       try {
         await this.client(cluster).core.deleteNode({ name });
       } catch (error) {
-        if (!isNotFound(error)) throw new TransientError(`delete node ${name}: ${String(error)}`, 'APIServerUnavailable');
+        if (!isNotFound(error))
+          throw new TransientError(`delete node ${name}: ${String(error)}`, 'APIServerUnavailable');
       }
     }
     rmSync(path, { force: true });
@@ -154,7 +173,11 @@ export class KwokProvider implements InfrastructureProvider {
   async listTaggedResources(clusterId: string): Promise<TaggedResource[]> {
     const name = KwokProvider.clusterName(clusterId);
     const dir = this.kwokctl.clusterDir(name);
-    const resources: TaggedResource[] = clusterProcesses(dir).map((pid) => ({ kind: 'process', name: `pid ${pid}`, id: String(pid) }));
+    const resources: TaggedResource[] = clusterProcesses(dir).map((pid) => ({
+      kind: 'process',
+      name: `pid ${pid}`,
+      id: String(pid),
+    }));
     if (existsSync(dir)) resources.push({ kind: 'folder', name: dir, id: name });
     return resources;
   }
@@ -171,7 +194,11 @@ export class KwokProvider implements InfrastructureProvider {
 
   private client(cluster: ClusterRef): TenantKubeClient {
     const name = KwokProvider.clusterName(cluster.id);
-    if (!this.kwokctl.exists(name)) throw new TransientError(`kwok cluster ${name} does not exist yet`, 'ControlPlaneUnavailable');
+    if (!this.kwokctl.exists(name))
+      throw new TransientError(
+        `kwok cluster ${name} does not exist yet`,
+        'ControlPlaneUnavailable',
+      );
     return TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
   }
 

@@ -38,8 +38,14 @@ export function nodeFor(clusterId: string, providerId: string, machine: MachineR
     labels['nvidia.com/gpu.count'] = String(gpu.count);
   }
   const taints = [
-    ...(machine.pool?.taints ?? []).map((t) => ({ key: t.key, effect: t.effect, ...(t.value ? { value: t.value } : {}) })),
-    ...(machine.role === 'control-plane' ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : []),
+    ...(machine.pool?.taints ?? []).map((t) => ({
+      key: t.key,
+      effect: t.effect,
+      ...(t.value ? { value: t.value } : {}),
+    })),
+    ...(machine.role === 'control-plane'
+      ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]
+      : []),
   ];
   return {
     apiVersion: 'v1',

@@ -1,4 +1,9 @@
-import type { ClusterPhase, ClusterSpec, ClusterStatus, NodePoolStatus } from '../../domain/cluster.js';
+import type {
+  ClusterPhase,
+  ClusterSpec,
+  ClusterStatus,
+  NodePoolStatus,
+} from '../../domain/cluster.js';
 import { desiredMachineCount } from '../../domain/cluster.js';
 import type { Condition } from '../../domain/conditions.js';
 import { isLive, type MachinePhase } from '../../domain/machine.js';

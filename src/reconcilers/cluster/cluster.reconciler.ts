@@ -1,7 +1,11 @@
 import type { ClusterPhase } from '../../domain/cluster.js';
-import { ConditionReasons, ConditionTypes, setCondition, type Condition } from '../../domain/conditions.js';
+import {
+  ConditionReasons,
+  ConditionTypes,
+  setCondition,
+  type Condition,
+} from '../../domain/conditions.js';
 import { TerminalError, TransientError } from '../../domain/errors.js';
-import { StepNames } from '../../domain/plan.js';
 import type { OperationRecord, ClusterRecord } from '../../persistence/records.js';
 import type { ClustersRepository } from '../../persistence/clusters.repository.js';
 import type { MachinesRepository } from '../../persistence/machines.repository.js';
@@ -9,21 +13,16 @@ import type { OperationsRepository } from '../../persistence/operations.reposito
 import type { ProviderRegistry, TenantCluster } from '../../providers/infrastructure-provider.js';
 import { buildStatus } from './cluster-status.js';
 import { ProgressReporter } from './progress-reporter.js';
-import type { PhaseResult, ReconcileContext } from './reconcile-context.js';
-import { reconcileInfrastructure } from './phases/infrastructure.phase.js';
-import { reconcileMachineGroup, type MachineGroup } from './phases/machines.phase.js';
-import { observeNodes, reconcileNodesReady } from './phases/nodes-ready.phase.js';
-import {
-  reconcileDeleteInfrastructure,
-  reconcileDeleteMachines,
-  reconcileVerifyDeleted,
-} from './phases/delete.phase.js';
+import type { ReconcileContext } from './reconcile-context.js';
+import { observeNodes } from './phases/nodes-ready.phase.js';
 import { retryDelayMs } from './backoff.js';
+import { applyPhases, deletePhases } from './cluster-phases.js';
 
 export interface ReconcileOutcome {
   /** Look again after this long; absent when the cluster needs nothing until something changes. */
   requeueAfterMs?: number;
-  result: 'converged' | 'waiting' | 'retrying' | 'failed' | 'cancelled' | 'idle' | 'deleted' | 'locked';
+  result:
+    'converged' | 'waiting' | 'retrying' | 'failed' | 'cancelled' | 'idle' | 'deleted' | 'locked';
 }
 
 export interface ReconcilerOptions {
@@ -36,8 +35,6 @@ export interface ReconcilerOptions {
 export interface ReconcileLogger {
   warn(obj: object, msg: string): void;
 }
-
-type Phase = (ctx: ReconcileContext) => Promise<PhaseResult>;
 
 /**
  * Level-triggered reconcile of one cluster: observe, compare, act one idempotent phase at a
@@ -58,11 +55,14 @@ export class ClusterReconciler {
     if (!(await this.clusters.acquireLease(clusterId, workerId, leaseSeconds))) {
       return { result: 'locked', requeueAfterMs: 2_000 };
     }
-    const renew = setInterval(() => {
-      this.clusters.acquireLease(clusterId, workerId, leaseSeconds).catch((error: unknown) => {
-        this.logger.warn({ err: error, clusterId }, 'lease renewal failed');
-      });
-    }, (leaseSeconds * 1000) / 3);
+    const renew = setInterval(
+      () => {
+        this.clusters.acquireLease(clusterId, workerId, leaseSeconds).catch((error: unknown) => {
+          this.logger.warn({ err: error, clusterId }, 'lease renewal failed');
+        });
+      },
+      (leaseSeconds * 1000) / 3,
+    );
     let deleted = false;
     try {
       const outcome = await this.reconcileLeased(clusterId);
@@ -83,10 +83,14 @@ export class ClusterReconciler {
 
     const provider = this.providers.get(cluster.spec.provider);
     if (!provider) {
-      return this.fail(cluster, operation, new TerminalError(
-        'ProviderDisabled',
-        `provider "${cluster.spec.provider}" is not enabled on this worker (KAAS_PROVIDERS)`,
-      ));
+      return this.fail(
+        cluster,
+        operation,
+        new TerminalError(
+          'ProviderDisabled',
+          `provider "${cluster.spec.provider}" is not enabled on this worker (KAAS_PROVIDERS)`,
+        ),
+      );
     }
     const ctx = await this.buildContext(cluster, operation, provider);
     try {
@@ -107,9 +111,10 @@ export class ClusterReconciler {
     const { cluster } = ctx;
     const deleting = cluster.deletionRequestedAt !== null;
     if (!operation && !deleting) return this.observeOnly(ctx);
-    if (operation?.status === 'Pending') await this.operations.setStatus(operation.id, 'Running', { started: true });
+    if (operation?.status === 'Pending')
+      await this.operations.setStatus(operation.id, 'Running', { started: true });
 
-    const phases = deleting ? this.deletePhases() : this.applyPhases(ctx);
+    const phases = deleting ? deletePhases() : applyPhases(ctx);
     for (const phase of phases) {
       if (operation && (await this.cancelRequested(operation.id))) {
         return this.finishCancel(cluster, { ...operation, status: 'Cancelling' });
@@ -128,7 +133,12 @@ export class ClusterReconciler {
   ): Promise<ReconcileOutcome> {
     const { cluster } = ctx;
     if (!cluster.deletionRequestedAt) {
-      ctx.setCondition(ConditionTypes.Reconciling, true, ConditionReasons.NewGeneration, `working towards generation ${cluster.generation}: ${message}`);
+      ctx.setCondition(
+        ConditionTypes.Reconciling,
+        true,
+        ConditionReasons.NewGeneration,
+        `working towards generation ${cluster.generation}: ${message}`,
+      );
       ctx.setCondition(ConditionTypes.Ready, false, ConditionReasons.Provisioning, message);
     }
     await this.writeStatus(ctx, this.phaseWhileWorking(cluster), undefined, operation);
@@ -143,7 +153,12 @@ export class ClusterReconciler {
   ): Promise<ReconcileContext & { closeTenant(): Promise<void> }> {
     const steps = operation ? await this.operations.steps(operation.id) : [];
     let tenant: TenantCluster | undefined;
-    const ref = { id: cluster.id, name: cluster.name, projectId: cluster.projectId, spec: cluster.spec };
+    const ref = {
+      id: cluster.id,
+      name: cluster.name,
+      projectId: cluster.projectId,
+      spec: cluster.spec,
+    };
     const ctx: ReconcileContext & { closeTenant(): Promise<void> } = {
       cluster,
       ref,
@@ -169,75 +184,6 @@ export class ClusterReconciler {
     return ctx;
   }
 
-  private applyPhases(ctx: ReconcileContext): Phase[] {
-    const { spec } = ctx.cluster;
-    const groups: MachineGroup[] = [
-      {
-        step: StepNames.controlPlane,
-        role: 'control-plane',
-        poolName: null,
-        desired: spec.controlPlane.replicas,
-        version: spec.kubernetesVersion,
-        flavor: spec.controlPlane.flavor,
-        drainTimeoutMs: 600_000,
-      },
-      ...spec.nodePools.map((pool) => ({
-        step: StepNames.nodePool(pool.name),
-        role: 'worker' as const,
-        pool,
-        poolName: pool.name,
-        desired: pool.replicas,
-        version: pool.version ?? spec.kubernetesVersion,
-        flavor: pool.flavor,
-        drainTimeoutMs: pool.upgrade.drainTimeoutSeconds * 1000,
-      })),
-      ...this.removedPools(ctx).map((name) => ({
-        step: StepNames.nodePool(name),
-        role: 'worker' as const,
-        poolName: name,
-        desired: 0,
-        version: spec.kubernetesVersion,
-        flavor: 'standard',
-        drainTimeoutMs: 600_000,
-      })),
-    ];
-    const [controlPlane, ...pools] = groups;
-    const machinesPhase = (group: MachineGroup): Phase => (c) => reconcileMachineGroup(c, group);
-    const poolsPhase: Phase = async (c) => {
-      // Pools scale side by side; the slowest decides when the phase is done.
-      const results = [];
-      for (const group of pools) results.push(await reconcileMachineGroup(c, group));
-      const waiting = results.flatMap((r) => (r.done ? [] : [r]));
-      if (waiting.length === 0) {
-        c.setCondition(ConditionTypes.NodePoolsReady, true, ConditionReasons.AsExpected, 'every pool has its requested machines');
-        return { done: true };
-      }
-      const message = waiting.map((w) => w.message).join('; ');
-      c.setCondition(ConditionTypes.NodePoolsReady, false, ConditionReasons.Scaling, message);
-      return { done: false, requeueAfterMs: Math.min(...waiting.map((w) => w.requeueAfterMs)), message };
-    };
-    const controlPlanePhase: Phase = async (c) => {
-      const result = await machinesPhase(controlPlane!)(c);
-      c.setCondition(
-        ConditionTypes.ControlPlaneReady,
-        result.done,
-        result.done ? ConditionReasons.AsExpected : ConditionReasons.Provisioning,
-        result.done ? 'control plane machines are running' : result.message,
-      );
-      return result;
-    };
-    return [reconcileInfrastructure, controlPlanePhase, poolsPhase, reconcileNodesReady];
-  }
-
-  private removedPools(ctx: ReconcileContext): string[] {
-    const inSpec = new Set(ctx.cluster.spec.nodePools.map((p) => p.name));
-    return [...new Set(ctx.existing.filter((m) => m.role === 'worker' && m.pool && !inSpec.has(m.pool)).map((m) => m.pool!))];
-  }
-
-  private deletePhases(): Phase[] {
-    return [reconcileDeleteMachines, reconcileDeleteInfrastructure, reconcileVerifyDeleted];
-  }
-
   private async converged(
     ctx: ReconcileContext & { closeTenant(): Promise<void> },
     operation: OperationRecord | undefined,
@@ -246,29 +192,48 @@ export class ClusterReconciler {
     const { cluster } = ctx;
     if (deleting) {
       await this.clusters.markDeleted(cluster.id);
-      if (operation) await this.operations.transition(operation.id, ['Pending', 'Running'], 'Succeeded');
+      if (operation)
+        await this.operations.transition(operation.id, ['Pending', 'Running'], 'Succeeded');
       return { result: 'deleted' };
     }
-    ctx.setCondition(ConditionTypes.Ready, true, ConditionReasons.AsExpected, 'the cluster matches its spec and every node is Ready');
-    ctx.setCondition(ConditionTypes.Reconciling, false, ConditionReasons.AsExpected, `generation ${cluster.generation} is realised`);
+    ctx.setCondition(
+      ConditionTypes.Ready,
+      true,
+      ConditionReasons.AsExpected,
+      'the cluster matches its spec and every node is Ready',
+    );
+    ctx.setCondition(
+      ConditionTypes.Reconciling,
+      false,
+      ConditionReasons.AsExpected,
+      `generation ${cluster.generation} is realised`,
+    );
     await this.writeStatus(ctx, 'Running', cluster.generation);
     if (operation && operation.targetGeneration <= cluster.generation) {
       await this.operations.transition(operation.id, ['Pending', 'Running'], 'Succeeded');
     }
     // A spec change that landed during this pass is picked up at once.
     const latest = await this.clusters.findById(cluster.id);
-    if (latest && latest.generation > cluster.generation) return { result: 'waiting', requeueAfterMs: 0 };
+    if (latest && latest.generation > cluster.generation)
+      return { result: 'waiting', requeueAfterMs: 0 };
     return { result: 'converged' };
   }
 
-  private async observeOnly(ctx: ReconcileContext & { closeTenant(): Promise<void> }): Promise<ReconcileOutcome> {
+  private async observeOnly(
+    ctx: ReconcileContext & { closeTenant(): Promise<void> },
+  ): Promise<ReconcileOutcome> {
     const { cluster } = ctx;
     if (cluster.observedGeneration === 0) return { result: 'idle' };
     const ready = await observeNodes(ctx).catch(() => null);
     const running = ctx.existing.filter((m) => m.phase === 'Running');
     const allReady = ready !== null && running.every((m) => m.nodeName && ready.has(m.nodeName));
     const phase: ClusterPhase = allReady ? 'Running' : 'Degraded';
-    await this.writeStatus(ctx, cluster.status.phase === 'Failed' ? 'Failed' : phase, undefined, undefined);
+    await this.writeStatus(
+      ctx,
+      cluster.status.phase === 'Failed' ? 'Failed' : phase,
+      undefined,
+      undefined,
+    );
     return { result: 'idle' };
   }
 
@@ -303,11 +268,15 @@ export class ClusterReconciler {
     return current?.status === 'Cancelling';
   }
 
-  private async finishCancel(cluster: ClusterRecord, operation: OperationRecord): Promise<ReconcileOutcome> {
+  private async finishCancel(
+    cluster: ClusterRecord,
+    operation: OperationRecord,
+  ): Promise<ReconcileOutcome> {
     await this.clusters.pauseAt(cluster.id, cluster.generation);
     await this.operations.transition(operation.id, ['Cancelling'], 'Cancelled', {
       reason: 'Cancelled',
-      message: 'cancelled by request; the cluster was left as it was and resumes on the next spec change',
+      message:
+        'cancelled by request; the cluster was left as it was and resumes on the next spec change',
       at: new Date().toISOString(),
     });
     const conditions = setCondition(cluster.status.conditions, {
@@ -360,7 +329,8 @@ export class ClusterReconciler {
       conditions,
       machines: ctx?.existing ?? (await this.machines.listExisting(cluster.id)),
       ...(ctx?.readyNodes ? { readyNodes: ctx.readyNodes } : {}),
-      phase: cluster.observedGeneration === 0 || cluster.deletionRequestedAt ? 'Failed' : 'Degraded',
+      phase:
+        cluster.observedGeneration === 0 || cluster.deletionRequestedAt ? 'Failed' : 'Degraded',
       observedGeneration: cluster.observedGeneration,
     });
     await this.clusters.writeStatus(cluster.id, status);
@@ -374,13 +344,30 @@ export class ClusterReconciler {
   ): Promise<ReconcileOutcome> {
     const message = error instanceof Error ? error.message : String(error);
     const reason = error instanceof TransientError ? error.reason : 'UnexpectedError';
-    if (!(error instanceof TransientError)) this.logger.warn({ err: error, clusterId: ctx.cluster.id }, 'reconcile failed');
+    if (!(error instanceof TransientError))
+      this.logger.warn({ err: error, clusterId: ctx.cluster.id }, 'reconcile failed');
     const attempts = operation
-      ? await this.operations.recordAttemptError(operation.id, { reason, message, at: new Date().toISOString() })
+      ? await this.operations.recordAttemptError(operation.id, {
+          reason,
+          message,
+          at: new Date().toISOString(),
+        })
       : 1;
-    ctx.setCondition(ConditionTypes.Reconciling, true, ConditionReasons.TransientError, `${reason}: ${message} (attempt ${attempts}, retrying)`);
-    ctx.setCondition(ConditionTypes.Ready, false, ConditionReasons.TransientError, `${reason}: ${message}`);
-    await this.writeStatus(ctx, this.phaseWhileWorking(ctx.cluster), undefined, operation).catch(() => undefined);
+    ctx.setCondition(
+      ConditionTypes.Reconciling,
+      true,
+      ConditionReasons.TransientError,
+      `${reason}: ${message} (attempt ${attempts}, retrying)`,
+    );
+    ctx.setCondition(
+      ConditionTypes.Ready,
+      false,
+      ConditionReasons.TransientError,
+      `${reason}: ${message}`,
+    );
+    await this.writeStatus(ctx, this.phaseWhileWorking(ctx.cluster), undefined, operation).catch(
+      () => undefined,
+    );
     return {
       result: 'retrying',
       requeueAfterMs: retryDelayMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs),

@@ -20,7 +20,11 @@ export class ProgressReporter {
     steps: { name: string; status: string; done: number; message: string | null }[],
   ) {
     for (const step of steps) {
-      this.known.set(step.name, { status: step.status as StepStatus, done: step.done, message: step.message });
+      this.known.set(step.name, {
+        status: step.status as StepStatus,
+        done: step.done,
+        message: step.message,
+      });
     }
   }
 
@@ -37,7 +41,12 @@ export class ProgressReporter {
     const current = this.known.get(step);
     if (!this.operationId || !current) return;
     if (current.status === 'Done') return;
-    if (current.status === next.status && current.done === next.done && current.message === next.message) return;
+    if (
+      current.status === next.status &&
+      current.done === next.done &&
+      current.message === next.message
+    )
+      return;
     this.known.set(step, next);
     await this.operations.updateStep(this.operationId, step, {
       status: next.status,

@@ -24,12 +24,15 @@ export interface ReconcileContext {
   bootHintMs?: number;
   conditions: Condition[];
   tenant(): Promise<TenantCluster>;
-  setCondition(type: Condition['type'], ok: boolean, reason: ConditionReason, message: string): void;
+  setCondition(
+    type: Condition['type'],
+    ok: boolean,
+    reason: ConditionReason,
+    message: string,
+  ): void;
 }
 
-export type PhaseResult =
-  | { done: true }
-  | { done: false; requeueAfterMs: number; message: string };
+export type PhaseResult = { done: true } | { done: false; requeueAfterMs: number; message: string };
 
 export const DONE: PhaseResult = { done: true };
 

@@ -1,14 +1,25 @@
 import { ConditionReasons, ConditionTypes } from '../../../domain/conditions.js';
 import { StepNames } from '../../../domain/plan.js';
 import { mapWithConcurrency } from '../../../common/concurrency.js';
-import { DONE, POLL_MS, waitFor, type PhaseResult, type ReconcileContext } from '../reconcile-context.js';
+import {
+  DONE,
+  POLL_MS,
+  waitFor,
+  type PhaseResult,
+  type ReconcileContext,
+} from '../reconcile-context.js';
 
 /**
  * Deletes every machine, recorded or not: the provider's own list is consulted too, so a
  * machine created just before a crash (and never recorded) is not left behind.
  */
 export async function reconcileDeleteMachines(ctx: ReconcileContext): Promise<PhaseResult> {
-  ctx.setCondition(ConditionTypes.Ready, false, ConditionReasons.Deleting, 'the cluster is being deleted');
+  ctx.setCondition(
+    ConditionTypes.Ready,
+    false,
+    ConditionReasons.Deleting,
+    'the cluster is being deleted',
+  );
   const recorded = ctx.existing;
   const atProvider = await ctx.provider.listMachines(ctx.ref);
   const total = Math.max(recorded.length, atProvider.length);

@@ -1,13 +1,27 @@
 import { TerminalError } from '../../../domain/errors.js';
 import { shortSuffix, uuidv7 } from '../../../domain/ids.js';
-import { isLive, machineName, type MachinePhase, type MachineRole } from '../../../domain/machine.js';
+import {
+  isLive,
+  machineName,
+  type MachinePhase,
+  type MachineRole,
+} from '../../../domain/machine.js';
 import type { NodePoolSpec } from '../../../domain/cluster.js';
 import { mapWithConcurrency } from '../../../common/concurrency.js';
 import type { MachineRecord } from '../../../persistence/records.js';
-import { DONE, POLL_MS, waitFor, type PhaseResult, type ReconcileContext } from '../reconcile-context.js';
+import {
+  DONE,
+  POLL_MS,
+  waitFor,
+  type PhaseResult,
+  type ReconcileContext,
+} from '../reconcile-context.js';
 
 /** Provider calls in flight at once while a group scales; a 50-node pool boots together. */
 const PROVIDER_CONCURRENCY = 32;
+
+/** How long one reconcile pass waits on a drain before it reports and looks again. */
+const DRAIN_WINDOW_MS = 5_000;
 
 export interface MachineGroup {
   step: string;
@@ -27,7 +41,10 @@ export interface MachineGroup {
  * Each transition is written before the provider call it leads to, so a crash at any point
  * is picked up where it stopped.
  */
-export async function reconcileMachineGroup(ctx: ReconcileContext, group: MachineGroup): Promise<PhaseResult> {
+export async function reconcileMachineGroup(
+  ctx: ReconcileContext,
+  group: MachineGroup,
+): Promise<PhaseResult> {
   await syncWithProvider(ctx, group);
   const liveMembers = inGroup(ctx, group).filter(isLiveMachine);
 
@@ -61,14 +78,20 @@ function isLiveMachine(machine: MachineRecord): boolean {
 }
 
 function inGroup(ctx: ReconcileContext, group: MachineGroup): MachineRecord[] {
-  return ctx.existing.filter((m) => m.role === group.role && (group.role === 'control-plane' || m.pool === group.poolName));
+  return ctx.existing.filter(
+    (m) => m.role === group.role && (group.role === 'control-plane' || m.pool === group.poolName),
+  );
 }
 
 function replace(ctx: ReconcileContext, updated: MachineRecord): void {
   ctx.existing = ctx.existing.map((m) => (m.id === updated.id ? updated : m));
 }
 
-async function setMachine(ctx: ReconcileContext, machine: MachineRecord, changes: Partial<MachineRecord>): Promise<MachineRecord> {
+async function setMachine(
+  ctx: ReconcileContext,
+  machine: MachineRecord,
+  changes: Partial<MachineRecord>,
+): Promise<MachineRecord> {
   const updated = { ...machine, ...changes };
   await ctx.machines.update(machine.id, changes);
   replace(ctx, updated);
@@ -100,7 +123,10 @@ async function syncWithProvider(ctx: ReconcileContext, group: MachineGroup): Pro
       return;
     }
     if (observed.state === 'failed') {
-      await setMachine(ctx, machine, { phase: 'Failed', failureReason: observed.failureReason ?? 'unknown' });
+      await setMachine(ctx, machine, {
+        phase: 'Failed',
+        failureReason: observed.failureReason ?? 'unknown',
+      });
       throw new TerminalError(
         'MachineFailed',
         `machine ${machine.name} failed at the provider: ${observed.failureReason ?? 'no reason given'}`,
@@ -115,7 +141,11 @@ async function syncWithProvider(ctx: ReconcileContext, group: MachineGroup): Pro
   });
 }
 
-async function addMachines(ctx: ReconcileContext, group: MachineGroup, count: number): Promise<void> {
+async function addMachines(
+  ctx: ReconcileContext,
+  group: MachineGroup,
+  count: number,
+): Promise<void> {
   const rows = await ctx.machines.insertMany(
     Array.from({ length: count }, () => ({
       id: uuidv7(),
@@ -132,9 +162,16 @@ async function addMachines(ctx: ReconcileContext, group: MachineGroup, count: nu
 }
 
 /** Unhealthy and unfinished machines go first, then the newest. */
-async function chooseForRemoval(ctx: ReconcileContext, live: MachineRecord[], count: number): Promise<void> {
-  const rank = (m: MachineRecord) => (m.phase === 'Failed' ? 0 : m.phase === 'Pending' ? 1 : m.phase === 'Provisioning' ? 2 : 3);
-  const victims = [...live].sort((a, b) => rank(a) - rank(b) || b.id.localeCompare(a.id)).slice(0, count);
+async function chooseForRemoval(
+  ctx: ReconcileContext,
+  live: MachineRecord[],
+  count: number,
+): Promise<void> {
+  const rank = (m: MachineRecord) =>
+    m.phase === 'Failed' ? 0 : m.phase === 'Pending' ? 1 : m.phase === 'Provisioning' ? 2 : 3;
+  const victims = [...live]
+    .sort((a, b) => rank(a) - rank(b) || b.id.localeCompare(a.id))
+    .slice(0, count);
   for (const victim of victims) {
     await setMachine(ctx, victim, { phase: 'Deleting', drainStartedAt: new Date() });
   }
@@ -145,7 +182,10 @@ interface RemovalProgress {
   retryAfterMs?: number;
 }
 
-async function advanceRemovals(ctx: ReconcileContext, group: MachineGroup): Promise<RemovalProgress> {
+async function advanceRemovals(
+  ctx: ReconcileContext,
+  group: MachineGroup,
+): Promise<RemovalProgress> {
   const blocked: string[] = [];
   for (const machine of inGroup(ctx, group).filter((m) => m.phase === 'Deleting')) {
     const observed = await ctx.provider.getMachine(ctx.ref, machine.name);
@@ -178,15 +218,21 @@ async function drainNode(
   const tenant = await ctx.tenant();
   await tenant.cordon(machine.nodeName!);
   const elapsed = Date.now() - (machine.drainStartedAt?.getTime() ?? Date.now());
-  const remaining = Math.max(0, group.drainTimeoutMs - elapsed);
-  const result = await tenant.drain(machine.nodeName!, { timeoutMs: Math.min(remaining, 10_000) });
+  // Each pass gives evictions a short window; the drain timeout counts from the first pass.
+  const result = await tenant.drain(machine.nodeName!, { timeoutMs: DRAIN_WINDOW_MS });
   if (result.drained) return { ok: true };
   const pods = result.blockedBy.join(', ');
-  if (remaining <= 0 || elapsed >= group.drainTimeoutMs) {
+  if (result.blockedBy.length > 0 && elapsed >= group.drainTimeoutMs) {
     throw new TerminalError(
       'DrainTimeout',
-      `drain of node ${machine.nodeName} did not finish within ${Math.round(group.drainTimeoutMs / 1000)}s; blocked by PodDisruptionBudgets on pods: ${pods || 'none reported'}`,
+      `drain of node ${machine.nodeName} did not finish within ${Math.round(group.drainTimeoutMs / 1000)}s; PodDisruptionBudgets block the eviction of pods: ${pods}`,
     );
   }
-  return { ok: false, message: `drain of node ${machine.nodeName} blocked by pods ${pods}` };
+  return {
+    ok: false,
+    message:
+      result.blockedBy.length > 0
+        ? `drain of node ${machine.nodeName} blocked by pods ${pods}`
+        : `drain of node ${machine.nodeName}: waiting for evicted pods to terminate: ${(result.terminating ?? []).join(', ') || 'none listed'}`,
+  };
 }

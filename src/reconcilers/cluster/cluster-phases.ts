@@ -1,0 +1,102 @@
+import { ConditionReasons, ConditionTypes } from '../../domain/conditions.js';
+import { StepNames } from '../../domain/plan.js';
+import type { PhaseResult, ReconcileContext } from './reconcile-context.js';
+import { reconcileInfrastructure } from './phases/infrastructure.phase.js';
+import { reconcileMachineGroup, type MachineGroup } from './phases/machines.phase.js';
+import { reconcileNodesReady } from './phases/nodes-ready.phase.js';
+import {
+  reconcileDeleteInfrastructure,
+  reconcileDeleteMachines,
+  reconcileVerifyDeleted,
+} from './phases/delete.phase.js';
+
+export type Phase = (ctx: ReconcileContext) => Promise<PhaseResult>;
+
+/** Infrastructure, control plane, every pool side by side, then nodes Ready. */
+export function applyPhases(ctx: ReconcileContext): Phase[] {
+  const { spec } = ctx.cluster;
+  const groups: MachineGroup[] = [
+    {
+      step: StepNames.controlPlane,
+      role: 'control-plane',
+      poolName: null,
+      desired: spec.controlPlane.replicas,
+      version: spec.kubernetesVersion,
+      flavor: spec.controlPlane.flavor,
+      drainTimeoutMs: 600_000,
+    },
+    ...spec.nodePools.map((pool) => ({
+      step: StepNames.nodePool(pool.name),
+      role: 'worker' as const,
+      pool,
+      poolName: pool.name,
+      desired: pool.replicas,
+      version: pool.version ?? spec.kubernetesVersion,
+      flavor: pool.flavor,
+      drainTimeoutMs: pool.upgrade.drainTimeoutSeconds * 1000,
+    })),
+    ...removedPools(ctx).map((name) => ({
+      step: StepNames.nodePool(name),
+      role: 'worker' as const,
+      poolName: name,
+      desired: 0,
+      version: spec.kubernetesVersion,
+      flavor: 'standard',
+      drainTimeoutMs: 600_000,
+    })),
+  ];
+  const [controlPlane, ...pools] = groups;
+  const machinesPhase =
+    (group: MachineGroup): Phase =>
+    (c) =>
+      reconcileMachineGroup(c, group);
+  const poolsPhase: Phase = async (c) => {
+    // Pools scale side by side; the slowest decides when the phase is done.
+    const results = [];
+    for (const group of pools) results.push(await reconcileMachineGroup(c, group));
+    const waiting = results.flatMap((r) => (r.done ? [] : [r]));
+    if (waiting.length === 0) {
+      c.setCondition(
+        ConditionTypes.NodePoolsReady,
+        true,
+        ConditionReasons.AsExpected,
+        'every pool has its requested machines',
+      );
+      return { done: true };
+    }
+    const message = waiting.map((w) => w.message).join('; ');
+    c.setCondition(ConditionTypes.NodePoolsReady, false, ConditionReasons.Scaling, message);
+    return {
+      done: false,
+      requeueAfterMs: Math.min(...waiting.map((w) => w.requeueAfterMs)),
+      message,
+    };
+  };
+  const controlPlanePhase: Phase = async (c) => {
+    const result = await machinesPhase(controlPlane!)(c);
+    c.setCondition(
+      ConditionTypes.ControlPlaneReady,
+      result.done,
+      result.done ? ConditionReasons.AsExpected : ConditionReasons.Provisioning,
+      result.done ? 'control plane machines are running' : result.message,
+    );
+    return result;
+  };
+  return [reconcileInfrastructure, controlPlanePhase, poolsPhase, reconcileNodesReady];
+}
+
+function removedPools(ctx: ReconcileContext): string[] {
+  const inSpec = new Set(ctx.cluster.spec.nodePools.map((p) => p.name));
+  return [
+    ...new Set(
+      ctx.existing
+        .filter((m) => m.role === 'worker' && m.pool && !inSpec.has(m.pool))
+        .map((m) => m.pool!),
+    ),
+  ];
+}
+
+/** Machines (recorded or not), infrastructure, then proof that nothing is left. */
+export function deletePhases(): Phase[] {
+  return [reconcileDeleteMachines, reconcileDeleteInfrastructure, reconcileVerifyDeleted];
+}
