@@ -25,6 +25,7 @@ import { DATABASE, repositories } from './persistence/repositories.js';
 import { ProjectsRepository, TokensRepository } from './persistence/projects.repository.js';
 import { PROVIDERS, type ProviderRegistry } from './providers/infrastructure-provider.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
+import { instrumentProvider } from './providers/instrumented-provider.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { WorkerHost } from './queue/worker.host.js';
 import { ClusterReconciler } from './reconcilers/cluster/cluster.reconciler.js';
@@ -51,7 +52,14 @@ export class AppModule {
       { provide: DATABASE, useValue: database },
       {
         provide: PROVIDERS,
-        useFactory: () => createProviderRegistry(config, database),
+        inject: [MetricsService],
+        useFactory: (metrics: MetricsService) =>
+          new Map(
+            [...createProviderRegistry(config, database)].map(([name, p]) => [
+              name,
+              instrumentProvider(p, metrics),
+            ]),
+          ),
       },
       { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       MetricsService,
@@ -71,8 +79,8 @@ export class AppModule {
     const workerProviders: Provider[] = [
       {
         provide: ClusterReconciler,
-        inject: [PROVIDERS],
-        useFactory: (providers: ProviderRegistry) => {
+        inject: [PROVIDERS, MetricsService],
+        useFactory: (providers: ProviderRegistry, metrics: MetricsService) => {
           const repos = repositories(database.db);
           const logger = new Logger('reconciler');
           return new ClusterReconciler(
@@ -85,6 +93,8 @@ export class AppModule {
               leaseSeconds: config.KAAS_LEASE_SECONDS,
               retryBaseMs: config.KAAS_RETRY_BASE_SECONDS * 1000,
               retryMaxMs: config.KAAS_RETRY_MAX_SECONDS * 1000,
+              onOperationFinished: (type, status, seconds) =>
+                metrics.operationDuration.observe({ type, status }, seconds),
             },
             { warn: (obj, msg) => logger.warn({ ...obj, msg }) },
           );

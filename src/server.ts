@@ -16,6 +16,8 @@ import { buildOpenApiDocument } from './openapi/document.js';
 import { OpenApiDocumentHolder } from './openapi/openapi-document.holder.js';
 import { sendProblem, toProblem } from './api/http/problem-details.filter.js';
 import { BadRequestError } from './domain/errors.js';
+import { registerQueueDashboard } from './admin/queue-dashboard.js';
+import { ReconcileQueue } from './queue/reconcile-queue.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -72,6 +74,7 @@ export async function startServer(
   if (role !== 'worker') {
     registerAuditHook(fastify, db, new NestLogger('audit'));
     await app.get(AuthService).bootstrap();
+    await registerQueueDashboard(fastify, [app.get(ReconcileQueue).queue], app.get(AuthService));
   }
   await app.init();
   if (role !== 'worker') {

@@ -27,6 +27,11 @@ export class MetricsController {
       for (const [state, count] of Object.entries(counts ?? {})) {
         this.metrics.queueJobs.set({ queue: 'reconcile', state }, count);
       }
+      const [oldest] = await this.queue.queue.getJobs(['waiting'], 0, 0, true).catch(() => []);
+      this.metrics.queueOldestAge.set(
+        { queue: 'reconcile' },
+        oldest ? (Date.now() - oldest.timestamp) / 1000 : 0,
+      );
     }
     return this.metrics.registry.metrics();
   }

@@ -49,10 +49,33 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly operationsFinished = new Counter({
-    name: 'kaas_operations_finished_total',
-    help: 'Operations that reached a final status, by type and status',
+  readonly operationDuration = new Histogram({
+    name: 'kaas_operation_duration_seconds',
+    help: 'Time from request to final status of an Operation, by type and outcome',
     labelNames: ['type', 'status'] as const,
+    buckets: [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 3600],
+    registers: [this.registry],
+  });
+
+  readonly queueOldestAge = new Gauge({
+    name: 'kaas_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting in each queue, read when scraped',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerRequests = new Counter({
+    name: 'kaas_provider_requests_total',
+    help: 'Calls to infrastructure providers by provider, method and outcome (ok, transient, terminal, error)',
+    labelNames: ['provider', 'method', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerDuration = new Histogram({
+    name: 'kaas_provider_request_duration_seconds',
+    help: 'Latency of infrastructure provider calls by provider and method',
+    labelNames: ['provider', 'method'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
     registers: [this.registry],
   });
 

@@ -113,6 +113,18 @@ export class OperationsRepository {
     return row;
   }
 
+  /** Pending → Running, only if nobody cancelled or finished it meanwhile. */
+  async start(id: string): Promise<void> {
+    await this.db
+      .update(operations)
+      .set({
+        status: 'Running',
+        updatedAt: new Date(),
+        startedAt: sql`coalesce(${operations.startedAt}, now())`,
+      })
+      .where(and(eq(operations.id, id), eq(operations.status, 'Pending')));
+  }
+
   async setStatus(
     id: string,
     status: OperationStatus,

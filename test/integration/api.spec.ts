@@ -341,6 +341,18 @@ describe('API', () => {
     expect((await editor()('GET', '/v1/projects/team-a/auditRecords')).status).toBe(403);
   });
 
+  it('opens the queue dashboard to platform administrators only', async () => {
+    expect((await httpClient(server.url)('GET', '/admin/queues')).status).toBe(401);
+    expect((await editor()('GET', '/admin/queues')).status).toBe(403);
+    const page = await admin('GET', '/admin/queues');
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toContain('<html');
+    const cookie = await httpClient(server.url)('GET', '/admin/queues', {
+      headers: { cookie: `kaas_token=${ADMIN_TOKEN}` },
+    });
+    expect(cookie.status).toBe(200);
+  });
+
   it('serves health, readiness, metrics and the OpenAPI document without a token', async () => {
     const anonymous = httpClient(server.url);
     expect((await anonymous('GET', '/healthz')).status).toBe(200);
@@ -350,6 +362,13 @@ describe('API', () => {
     });
     const metrics = await anonymous('GET', '/metrics');
     expect(metrics.body).toContain('kaas_http_requests_total');
+    expect(metrics.body).toMatch(
+      /kaas_operation_duration_seconds_count\{type="Create",status="Succeeded"\} [1-9]/,
+    );
+    expect(metrics.body).toMatch(
+      /kaas_provider_requests_total\{provider="fake",method="createMachine",outcome="ok"\} [1-9]/,
+    );
+    expect(metrics.body).toMatch(/kaas_queue_oldest_waiting_seconds\{queue="reconcile"\} /);
     expect(metrics.body).toMatch(/kaas_reconcile_total\{result="converged"\} \d+/);
     expect(metrics.body).toMatch(/kaas_queue_jobs\{queue="reconcile",state="waiting"\} \d+/);
     const document = await anonymous('GET', '/openapi.json');

@@ -30,6 +30,8 @@ export interface ReconcilerOptions {
   leaseSeconds: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Told when this reconciler moves an Operation to a final status (for metrics). */
+  onOperationFinished?: (type: string, status: string, seconds: number) => void;
 }
 
 export interface ReconcileLogger {
@@ -111,8 +113,7 @@ export class ClusterReconciler {
     const { cluster } = ctx;
     const deleting = cluster.deletionRequestedAt !== null;
     if (!operation && !deleting) return this.observeOnly(ctx);
-    if (operation?.status === 'Pending')
-      await this.operations.setStatus(operation.id, 'Running', { started: true });
+    if (operation?.status === 'Pending') await this.operations.start(operation.id);
 
     const phases = deleting ? deletePhases() : applyPhases(ctx);
     for (const phase of phases) {
@@ -192,8 +193,7 @@ export class ClusterReconciler {
     const { cluster } = ctx;
     if (deleting) {
       await this.clusters.markDeleted(cluster.id);
-      if (operation)
-        await this.operations.transition(operation.id, ['Pending', 'Running'], 'Succeeded');
+      if (operation) await this.finish(operation, ['Pending', 'Running'], 'Succeeded');
       return { result: 'deleted' };
     }
     ctx.setCondition(
@@ -210,7 +210,7 @@ export class ClusterReconciler {
     );
     await this.writeStatus(ctx, 'Running', cluster.generation);
     if (operation && operation.targetGeneration <= cluster.generation) {
-      await this.operations.transition(operation.id, ['Pending', 'Running'], 'Succeeded');
+      await this.finish(operation, ['Pending', 'Running'], 'Succeeded');
     }
     // A spec change that landed during this pass is picked up at once.
     const latest = await this.clusters.findById(cluster.id);
@@ -263,6 +263,21 @@ export class ClusterReconciler {
     await this.clusters.writeStatus(cluster.id, status, observedGeneration);
   }
 
+  private async finish(
+    operation: OperationRecord,
+    from: OperationRecord['status'][],
+    to: 'Succeeded' | 'Failed' | 'Cancelled',
+    error?: { reason: string; message: string; at: string },
+  ): Promise<void> {
+    const moved = await this.operations.transition(operation.id, from, to, error);
+    if (moved)
+      this.options.onOperationFinished?.(
+        operation.type,
+        to,
+        (Date.now() - operation.createdAt.getTime()) / 1000,
+      );
+  }
+
   private async cancelRequested(operationId: string): Promise<boolean> {
     const current = await this.operations.findById(operationId);
     return current?.status === 'Cancelling';
@@ -273,7 +288,7 @@ export class ClusterReconciler {
     operation: OperationRecord,
   ): Promise<ReconcileOutcome> {
     await this.clusters.pauseAt(cluster.id, cluster.generation);
-    await this.operations.transition(operation.id, ['Cancelling'], 'Cancelled', {
+    await this.finish(operation, ['Cancelling'], 'Cancelled', {
       reason: 'Cancelled',
       message:
         'cancelled by request; the cluster was left as it was and resumes on the next spec change',
@@ -307,7 +322,7 @@ export class ClusterReconciler {
   ): Promise<ReconcileOutcome> {
     const at = new Date().toISOString();
     if (operation) {
-      await this.operations.transition(operation.id, ['Pending', 'Running'], 'Failed', {
+      await this.finish(operation, ['Pending', 'Running'], 'Failed', {
         reason: error.reason,
         message: error.message,
         at,
