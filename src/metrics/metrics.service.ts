@@ -80,6 +80,6 @@ export class MetricsService {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'kaas_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'kaas_' });
   }
 }
