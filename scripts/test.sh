@@ -15,9 +15,13 @@ bash scripts/build-k8s-tools.sh > test-artifacts/build-k8s-tools.log 2>&1 || {
   tail -30 test-artifacts/build-k8s-tools.log; log "building the Kubernetes binaries failed"; exit 1
 }
 npm run --silent build
+# The console's end-to-end test drives Debian's Chromium against a fresh build.
+[ -x /usr/bin/chromium ] || apt_install chromium
+npm run --silent web:build > test-artifacts/web-build.log 2>&1 || { cat test-artifacts/web-build.log; exit 1; }
 
 status=0
-NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 \
+# Bounded: a hung run must fail here, not eat the whole CI budget.
+NODE_OPTIONS=--experimental-vm-modules timeout 2400 npx jest --ci --maxWorkers=2 --forceExit \
   --json --outputFile=test-artifacts/jest.json "$@" || status=$?
 
 # A plain closing line any CI can read, from jest's own report.

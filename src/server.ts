@@ -17,6 +17,7 @@ import { OpenApiDocumentHolder } from './openapi/openapi-document.holder.js';
 import { sendProblem, toProblem } from './api/http/problem-details.filter.js';
 import { BadRequestError } from './domain/errors.js';
 import { registerQueueDashboard } from './admin/queue-dashboard.js';
+import { registerConsole } from './console/register-console.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
 
 export interface RunningServer {
@@ -75,6 +76,7 @@ export async function startServer(
     registerAuditHook(fastify, db, new NestLogger('audit'));
     await app.get(AuthService).bootstrap();
     await registerQueueDashboard(fastify, [app.get(ReconcileQueue).queue], app.get(AuthService));
+    await registerConsole(fastify);
   }
   await app.init();
   if (role !== 'worker') {

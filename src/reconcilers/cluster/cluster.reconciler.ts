@@ -142,6 +142,9 @@ export class ClusterReconciler {
       );
       ctx.setCondition(ConditionTypes.Ready, false, ConditionReasons.Provisioning, message);
     }
+    // Node readiness is shown while machines come and go, not only once they all have.
+    if (!ctx.readyNodes && (ctx.endpoint ?? cluster.status.endpoint))
+      await observeNodes(ctx).catch(() => null);
     await this.writeStatus(ctx, this.phaseWhileWorking(cluster), undefined, operation);
     if (operation) await this.operations.clearAttemptErrors(operation.id);
     return { result: 'waiting', requeueAfterMs };

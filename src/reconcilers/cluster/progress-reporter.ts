@@ -13,13 +13,15 @@ interface StepState {
  */
 export class ProgressReporter {
   private readonly known = new Map<string, StepState>();
+  private readonly totals = new Map<string, number>();
 
   constructor(
     private readonly operations: OperationsRepository,
     private readonly operationId: string | undefined,
-    steps: { name: string; status: string; done: number; message: string | null }[],
+    steps: { name: string; status: string; done: number; total: number; message: string | null }[],
   ) {
     for (const step of steps) {
+      this.totals.set(step.name, step.total);
       this.known.set(step.name, {
         status: step.status as StepStatus,
         done: step.done,
@@ -30,6 +32,12 @@ export class ProgressReporter {
 
   async running(step: string, done: number, message: string | null = null): Promise<void> {
     await this.write(step, { status: 'Running', done, message });
+  }
+
+  /** Progress as work left: done is the step's planned total less what remains. */
+  async remaining(step: string, remaining: number, message: string | null = null): Promise<void> {
+    const total = this.totals.get(step) ?? 0;
+    await this.running(step, Math.max(0, Math.min(total, total - remaining)), message);
   }
 
   async done(step: string): Promise<void> {

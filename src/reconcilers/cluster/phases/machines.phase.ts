@@ -60,7 +60,9 @@ export async function reconcileMachineGroup(
   const live = members.filter(isLiveMachine).length;
   const deleting = members.filter((m) => m.phase === 'Deleting').length;
 
-  const stepDone = Math.max(0, running - (live - group.desired) - deleting);
+  // Machines still to come up, to be chosen for removal, or being removed.
+  const remaining =
+    Math.max(0, group.desired - running) + Math.max(0, live - group.desired) + deleting;
   if (running === group.desired && live === group.desired && deleting === 0) {
     await ctx.progress.done(group.step);
     return DONE;
@@ -69,7 +71,7 @@ export async function reconcileMachineGroup(
     removal.blockedMessage ??
     `${running} of ${group.desired} machine${group.desired === 1 ? '' : 's'} running` +
       (deleting > 0 ? `, ${deleting} being removed` : '');
-  await ctx.progress.running(group.step, Math.min(stepDone, group.desired), message);
+  await ctx.progress.remaining(group.step, remaining, message);
   return waitFor(message, removal.retryAfterMs ?? ctx.bootHintMs ?? POLL_MS);
 }
 
