@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { freePort, startKaas, type KaasProcess } from '../support/process.js';
-import { TEST_REDIS_URL } from '../support/env.js';
-import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
+import { embeddedKaasEnv, freePort, startKaas, type KaasProcess } from '../support/process.js';
+import { ADMIN_TOKEN } from '../support/factories.js';
 import {
   mergeKubeconfig,
   parseKubeconfig,
@@ -37,14 +36,7 @@ describe('kaasctl against the real service', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kaas-cli-data-'));
     home = mkdtempSync(join(tmpdir(), 'kaas-cli-home-'));
-    kaas = await startKaas('all', {
-      KAAS_DATA_DIR: dataDir,
-      KAAS_REDIS_URL: TEST_REDIS_URL,
-      KAAS_QUEUE_PREFIX: uniquePrefix(),
-      KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
-      KAAS_FAKE_BOOT_SECONDS: '1',
-      KAAS_FAKE_DELETE_SECONDS: '0.5',
-    });
+    kaas = await startKaas('all', embeddedKaasEnv(dataDir));
   }, 90_000);
 
   afterAll(async () => {

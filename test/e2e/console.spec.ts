@@ -8,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONSOLE_DIST, registerConsole } from '../../src/console/register-console.js';
-import { startKaas, type KaasProcess } from '../support/process.js';
-import { TEST_REDIS_URL } from '../support/env.js';
-import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
+import { embeddedKaasEnv, startKaas, type KaasProcess } from '../support/process.js';
+import { ADMIN_TOKEN } from '../support/factories.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = join(ROOT, 'test-artifacts/console');
@@ -79,14 +78,7 @@ describe('web console', () => {
     }
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'kaas-console-'));
-    kaas = await startKaas('all', {
-      KAAS_DATA_DIR: dataDir,
-      KAAS_REDIS_URL: TEST_REDIS_URL,
-      KAAS_QUEUE_PREFIX: uniquePrefix(),
-      KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
-      KAAS_FAKE_BOOT_SECONDS: '2',
-      KAAS_FAKE_DELETE_SECONDS: '0.5',
-    });
+    kaas = await startKaas('all', embeddedKaasEnv(dataDir, { KAAS_FAKE_BOOT_SECONDS: '2' }));
     server = await startConsoleServer(kaas.url);
     const { port } = server.server.address() as AddressInfo;
     consoleUrl = `http://127.0.0.1:${port}/console`;

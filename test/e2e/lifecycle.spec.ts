@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
-import { startKaas, type KaasProcess } from '../support/process.js';
-import { TEST_REDIS_URL } from '../support/env.js';
-import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
+import { embeddedKaasEnv, startKaas, type KaasProcess } from '../support/process.js';
+import { ADMIN_TOKEN } from '../support/factories.js';
 
 /**
  * The service started as a user starts it (embedded database in a folder, one process), driven
@@ -19,14 +18,7 @@ describe('cluster lifecycle through the SDK', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kaas-e2e-'));
-    kaas = await startKaas('all', {
-      KAAS_DATA_DIR: dataDir,
-      KAAS_REDIS_URL: TEST_REDIS_URL,
-      KAAS_QUEUE_PREFIX: uniquePrefix(),
-      KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
-      KAAS_FAKE_BOOT_SECONDS: '1',
-      KAAS_FAKE_DELETE_SECONDS: '0.5',
-    });
+    kaas = await startKaas('all', embeddedKaasEnv(dataDir));
     client = createKaasClient({ baseUrl: kaas.url, token: ADMIN_TOKEN });
   }, 90_000);
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { repositories } from '../../src/persistence/repositories.js';
-import { initialStatus } from '../../src/domain/cluster.js';
+import { initialStatus, type ClusterSpec } from '../../src/domain/cluster.js';
 import { uuidv7 } from '../../src/domain/ids.js';
 import { planCluster } from '../../src/domain/plan.js';
 import { QUEUES } from '../../src/queue/jobs.js';
@@ -31,15 +31,14 @@ describe('resync', () => {
     await drop?.();
   });
 
-  it('completes an operation whose job never reached the queue', async () => {
+  /** Records a cluster and its Create operation as the API does, without enqueueing a job. */
+  async function recordCreate(name: string, spec: ClusterSpec) {
     const repos = repositories(server.database.db);
     const project = (await repos.projects.findByName('default'))!;
-    const spec = clusterSpec();
-    // What the API writes when Redis is down at request time: state and Operation, no job.
     const cluster = await repos.clusters.insert({
       id: uuidv7(),
       projectId: project.id,
-      name: 'orphaned-job',
+      name,
       spec,
       status: initialStatus(),
     });
@@ -48,13 +47,20 @@ describe('resync', () => {
         id: uuidv7(),
         projectId: project.id,
         clusterId: cluster.id,
-        clusterName: cluster.name,
+        clusterName: name,
         type: 'Create',
         status: 'Pending',
         targetGeneration: 1,
       },
       planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
     );
+    return { cluster, operation };
+  }
+
+  it('completes an operation whose job never reached the queue', async () => {
+    const repos = repositories(server.database.db);
+    // What the API writes when Redis is down at request time: state and Operation, no job.
+    const { cluster, operation } = await recordCreate('orphaned-job', clusterSpec());
     const done = await eventually(
       () => repos.operations.findById(operation.id),
       (op) => op?.status === 'Succeeded',
@@ -66,26 +72,9 @@ describe('resync', () => {
 
   it('completes an operation whose job was removed from Redis mid-way', async () => {
     const repos = repositories(server.database.db);
-    const project = (await repos.projects.findByName('default'))!;
-    const spec = clusterSpec({ nodePools: [{ name: 'w', replicas: 3 }] });
-    const cluster = await repos.clusters.insert({
-      id: uuidv7(),
-      projectId: project.id,
-      name: 'dropped-job',
-      spec,
-      status: initialStatus(),
-    });
-    const { operation } = await repos.operations.insert(
-      {
-        id: uuidv7(),
-        projectId: project.id,
-        clusterId: cluster.id,
-        clusterName: cluster.name,
-        type: 'Create',
-        status: 'Pending',
-        targetGeneration: 1,
-      },
-      planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
+    const { cluster, operation } = await recordCreate(
+      'dropped-job',
+      clusterSpec({ nodePools: [{ name: 'w', replicas: 3 }] }),
     );
     await server.app.get(ReconcileQueue).enqueue(cluster.id);
     await eventually(

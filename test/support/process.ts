@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { TEST_REDIS_URL } from './env.js';
+import { ADMIN_TOKEN, uniquePrefix } from './factories.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = `${ROOT}dist/main.js`;
@@ -62,5 +64,21 @@ export async function startKaas(
       if (child.exitCode === null) child.kill(signal);
       return exited;
     },
+  };
+}
+
+/** Environment of a one-process kaas with the embedded database in `dataDir` and a fast fake provider. */
+export function embeddedKaasEnv(
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    KAAS_DATA_DIR: dataDir,
+    KAAS_REDIS_URL: TEST_REDIS_URL,
+    KAAS_QUEUE_PREFIX: uniquePrefix(),
+    KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    KAAS_FAKE_BOOT_SECONDS: '1',
+    KAAS_FAKE_DELETE_SECONDS: '0.5',
+    ...extra,
   };
 }
