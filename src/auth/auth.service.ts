@@ -14,6 +14,7 @@ export class AuthService {
   private readonly logger = new Logger(AuthService.name);
   /** Token lookups are cached briefly: a revoked token stops working within CACHE_MS. */
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly projectCache = new Map<string, { project: ProjectRecord; until: number }>();
 
   constructor(
     private readonly tokens: TokensRepository,
@@ -54,7 +55,7 @@ export class AuthService {
     projectName: string,
     minimum: Role,
   ): Promise<ProjectRecord> {
-    const project = await this.projects.findByName(projectName);
+    const project = await this.project(projectName);
     const visible = project && (isPlatformAdmin(principal) || principal.projectId === project.id);
     if (!visible) throw new NotFoundError(`project "${projectName}" not found`);
     if (!roleAtLeast(principal.role, minimum)) {
@@ -62,6 +63,17 @@ export class AuthService {
         `this needs the ${minimum} role in project "${projectName}"; the token has ${principal.role}`,
       );
     }
+    return project;
+  }
+
+  /** Projects are never renamed or deleted, so a short cache of the lookup is safe. */
+  private async project(name: string): Promise<ProjectRecord | undefined> {
+    const cached = this.projectCache.get(name);
+    if (cached && cached.until > Date.now()) return cached.project;
+    const project = await this.projects.findByName(name);
+    if (this.projectCache.size > 10_000) this.projectCache.clear();
+    // Misses are not cached: a project created a moment ago must be found at once.
+    if (project) this.projectCache.set(name, { project, until: Date.now() + CACHE_MS });
     return project;
   }
 

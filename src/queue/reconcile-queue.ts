@@ -47,10 +47,18 @@ export class ReconcileQueue implements OnApplicationShutdown {
         backoff: { type: 'exponential', delay: 1_000 },
       },
     );
-    // The add is a no-op while the cluster's job waits out a delay: bring it forward instead.
+    // The add is a no-op while the cluster's job exists. Delayed: bring it forward. Running:
+    // it may have read the old spec already, so leave a follow-up (deduplicated by its id);
+    // while the lease is held it just waits its turn.
     const existing = await this.queue.getJob(jobId);
     if (existing && (await existing.isDelayed())) {
       await existing.promote().catch(() => undefined);
+    } else if (existing && (await existing.isActive())) {
+      await this.queue.add(
+        'reconcile-cluster',
+        { clusterId },
+        { jobId: `${jobId}-next`, removeOnComplete: true, removeOnFail: true, delay: 200 },
+      );
     }
   }
 

@@ -20,8 +20,8 @@ export interface ReconcileContext {
   existing: MachineRecord[];
   endpoint?: string;
   readyNodes?: Set<string>;
-  /** Soonest moment a booting machine should be ready, from provider hints. */
-  bootHintMs?: number;
+  /** Soonest moment (epoch ms) a booting machine should be ready, from provider hints. */
+  bootDeadline?: number;
   conditions: Condition[];
   tenant(): Promise<TenantCluster>;
   setCondition(

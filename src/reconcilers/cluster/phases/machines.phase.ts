@@ -72,7 +72,11 @@ export async function reconcileMachineGroup(
     `${running} of ${group.desired} machine${group.desired === 1 ? '' : 's'} running` +
       (deleting > 0 ? `, ${deleting} being removed` : '');
   await ctx.progress.remaining(group.step, remaining, message);
-  return waitFor(message, removal.retryAfterMs ?? ctx.bootHintMs ?? POLL_MS);
+  return waitFor(
+    message,
+    removal.retryAfterMs ??
+      (ctx.bootDeadline !== undefined ? Math.max(10, ctx.bootDeadline - Date.now()) : POLL_MS),
+  );
 }
 
 function isLiveMachine(machine: MachineRecord): boolean {
@@ -138,7 +142,11 @@ async function syncWithProvider(ctx: ReconcileContext, group: MachineGroup): Pro
       await setMachine(ctx, machine, { phase: 'Running', nodeName: observed.nodeName });
     }
     if (observed.state === 'provisioning' && observed.readyInMs !== undefined) {
-      ctx.bootHintMs = Math.min(ctx.bootHintMs ?? POLL_MS, Math.max(50, observed.readyInMs));
+      // A deadline, not a duration: the rest of the pass must not push the next look later.
+      ctx.bootDeadline = Math.min(
+        ctx.bootDeadline ?? Date.now() + POLL_MS,
+        Date.now() + observed.readyInMs,
+      );
     }
   });
 }

@@ -1,0 +1,159 @@
+// Read throughput of the API against a bare NestJS + Fastify endpoint of the same framework.
+// Usage: node bench/api-reads.mjs [--clusters 100] [--duration 10] [--connections 32]
+//        [--rate 1000] [--profile] [--postgres]
+//   --profile: CPU-profile kaas (setup included) and summarise; --postgres: a fresh PostgreSQL
+//   database instead of the embedded in-memory one
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import {
+  args,
+  client,
+  createDatabase,
+  fmt,
+  freePort,
+  goal,
+  onCleanup,
+  pool,
+  run,
+  sleep,
+  startKaas,
+  startProcess,
+  TOKEN,
+  uniqueId,
+} from './lib.mjs';
+import { summarise } from './profile-summary.mjs';
+
+const opts = args({
+  clusters: 100,
+  duration: 10,
+  connections: 32,
+  rate: 1000,
+  profile: false,
+  postgres: false,
+});
+
+async function cannon(url, extra = {}) {
+  const result = await autocannon({
+    url,
+    connections: opts.connections,
+    duration: opts.duration,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    ...extra,
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${url}: ${bad} failed requests (non2xx/errors/timeouts)`);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+  };
+}
+
+async function measure(label, url) {
+  await cannon(url, { duration: Math.min(2, opts.duration) }); // warm-up, not counted
+  const r = await cannon(url);
+  console.log(
+    `${label.padEnd(34)} ${fmt(r.rps, 0).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms`,
+  );
+  return r;
+}
+
+async function createClusters(api, count) {
+  const names = Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(3, '0')}`);
+  await pool(names, 8, (name) =>
+    api.createCluster(name, {
+      provider: 'fake',
+      labels: { team: 'bench', env: 'perf' },
+      nodePools: [{ name: 'workers', replicas: 2 }],
+    }),
+  );
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const page = await api.call(
+      'GET',
+      `/v1/projects/default/clusters?limit=${Math.min(count, 100)}`,
+    );
+    const running = page.items.filter((c) => c.status.phase === 'Running').length;
+    if (running >= Math.min(count, 100)) return names;
+    if (Date.now() > deadline) throw new Error(`only ${running}/${count} clusters Running`);
+    await sleep(250);
+  }
+}
+
+async function main() {
+  const profileDir = opts.profile ? mkdtempSync(join(tmpdir(), 'kaas-prof-')) : undefined;
+  if (profileDir) onCleanup(async () => rmSync(profileDir, { recursive: true, force: true }));
+  const database = opts.postgres
+    ? { KAAS_DATABASE_URL: (await createDatabase()).url }
+    : { KAAS_EMBEDDED_IN_MEMORY: 'true' };
+  console.log(`database: ${opts.postgres ? 'PostgreSQL 127.0.0.1:55432' : 'PGlite in memory'}`);
+  const kaas = await startKaas(
+    'all',
+    {
+      ...database,
+      KAAS_QUEUE_PREFIX: uniqueId('kaasbench'),
+      KAAS_FAKE_BOOT_SECONDS: '0',
+      KAAS_FAKE_DELETE_SECONDS: '0',
+    },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  const api = client(kaas.url);
+  const t0 = Date.now();
+  const names = await createClusters(api, opts.clusters);
+  console.log(`setup: ${names.length} clusters Running in ${fmt((Date.now() - t0) / 1000, 1)} s`);
+
+  const one = await api.getCluster(names[Math.floor(names.length / 2)]);
+  const bodyDir = mkdtempSync(join(tmpdir(), 'kaas-bare-'));
+  onCleanup(async () => rmSync(bodyDir, { recursive: true, force: true }));
+  const bodyFile = join(bodyDir, 'body.json');
+  writeFileSync(bodyFile, JSON.stringify(one));
+  const barePort = await freePort();
+  await startProcess(
+    'bare app',
+    ['bench/bare-app.mjs'],
+    { BARE_PORT: String(barePort), BARE_BODY_FILE: bodyFile },
+    'bare listening on',
+  );
+  console.log(`document size: ${JSON.stringify(one).length} bytes (kaas and bare return the same)`);
+  console.log(
+    `autocannon: ${opts.connections} connections, ${opts.duration} s per run, 127.0.0.1; ` +
+      'shared noisy 2-core machine',
+  );
+
+  const single = await measure(
+    'kaas GET cluster',
+    `${kaas.url}/v1/projects/default/clusters/${one.name}`,
+  );
+  const list = await measure(
+    `kaas GET clusters?limit=${Math.min(opts.clusters, 100)}`,
+    `${kaas.url}/v1/projects/default/clusters?limit=${Math.min(opts.clusters, 100)}`,
+  );
+  const bare = await measure('bare NestJS+Fastify GET', `http://127.0.0.1:${barePort}/v1/bare/x`);
+  const fixed = await cannon(`${kaas.url}/v1/projects/default/clusters/${one.name}`, {
+    overallRate: opts.rate,
+  });
+  console.log(
+    `kaas GET cluster at ${opts.rate} req/s fixed: ${fmt(fixed.rps, 0)} req/s achieved   ` +
+      `p50 ${fixed.p50} ms   p99 ${fixed.p99} ms`,
+  );
+
+  const ratio = single.rps / bare.rps;
+  console.log(`ratio kaas single GET / bare: ${fmt(ratio * 100, 1)} %`);
+  console.log(
+    `ratio kaas list(${Math.min(opts.clusters, 100)}) / bare: ${fmt((list.rps / bare.rps) * 100, 1)} %`,
+  );
+  goal('single GET throughput vs bare', `${fmt(ratio * 100, 1)} %`, ratio >= 0.6, '>= 60 %');
+  goal(`p99 at ${opts.rate} req/s`, `${fixed.p99} ms`, fixed.p99 <= 10, '<= 10 ms');
+
+  if (profileDir) {
+    await kaas.stop(); // SIGTERM: node writes the profile on a clean exit
+    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) summarise(join(profileDir, file), 20);
+    else console.log('no CPU profile written');
+  }
+}
+
+run(main);

@@ -1,0 +1,44 @@
+// Runs every benchmark one after the other; --quick uses small sizes (about 2 minutes in all).
+// Exits non-zero only when a benchmark fails to run; missed goals are reported, not asserted.
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const quick = process.argv.includes('--quick');
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+const BENCHES = [
+  ['api-reads.mjs', quick ? ['--clusters', '20', '--duration', '3'] : []],
+  ['create-overhead.mjs', quick ? ['--repeats', '1'] : []],
+  ['parallelism.mjs', quick ? ['--big', '10'] : []],
+  ['queue-throughput.mjs', quick ? ['--clusters', '40'] : []],
+  ['db-reads.mjs', quick ? ['--iterations', '300'] : []],
+];
+
+function runOne(file, argv) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [`bench/${file}`, ...argv], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    // Bound each benchmark in time; a hung one counts as failed.
+    const timer = globalThis.setTimeout(() => child.kill('SIGTERM'), 150_000);
+    child.on('exit', (code, signal) => {
+      globalThis.clearTimeout(timer);
+      resolve(code === 0 && !signal ? 0 : 1);
+    });
+  });
+}
+
+const failed = [];
+const lines = [];
+for (const [file, argv] of BENCHES) {
+  console.log(`\n=== ${file} ${argv.join(' ')}`);
+  const t0 = performance.now();
+  const code = await runOne(file, argv);
+  const s = ((performance.now() - t0) / 1000).toFixed(1);
+  lines.push(`${code === 0 ? 'ok    ' : 'FAILED'} ${file} (${s} s)`);
+  if (code !== 0) failed.push(file);
+}
+console.log(`\n${lines.join('\n')}`);
+process.exit(failed.length ? 1 : 0);
