@@ -12,4 +12,5 @@ case "${KAAS_REDIS_URL:-redis://127.0.0.1:6379}" in
   redis://127.0.0.1:*|redis://localhost:*) bash scripts/services.sh redis ;;
 esac
 npm run --silent build
+[ -f web/dist/index.html ] || npm run --silent web:build
 exec node dist/main.js "${1:-all}"
