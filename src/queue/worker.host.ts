@@ -9,13 +9,21 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import type { Redis } from 'ioredis';
 import { CONFIG, type Config } from '../config/config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { ClusterReconciler } from '../reconcilers/cluster/cluster.reconciler.js';
+import {
+  ClusterReconciler,
+  type ReconcileOutcome,
+} from '../reconcilers/cluster/cluster.reconciler.js';
+import { sleep } from '../common/concurrency.js';
 import { DATABASE } from '../persistence/repositories.js';
 import { repositories } from '../persistence/repositories.js';
 import type { DatabaseHandle } from '../persistence/database.js';
 import { createRedis, withTimeout } from './redis.js';
 import { QUEUES, RESYNC_SCHEDULER_ID, type JobName, type JobPayloads } from './jobs.js';
 import { ReconcileQueue } from './reconcile-queue.js';
+
+/** Requeues this soon are waited out in process, within this much time per job. */
+const IN_PROCESS_WAIT_MS = 2_500;
+const IN_PROCESS_BUDGET_MS = 20_000;
 
 type Handler<N extends JobName> = (
   job: Job<JobPayloads[N]>,
@@ -32,6 +40,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
   private maintenance?: Queue;
+  private closing = false;
 
   private readonly handlers: { [N in JobName]: Handler<N> } = {
     'reconcile-cluster': (job, token) => this.handleReconcile(job, token),
@@ -104,11 +113,33 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     job: Job<JobPayloads['reconcile-cluster']>,
     token: string | undefined,
   ): Promise<void> {
+    const started = Date.now();
+    let outcome = await this.reconcileOnce(job.data.clusterId);
+    // A short wait (a machine due in a moment) is waited out here: a round trip through
+    // Redis's delayed set would add its own latency to every step. Long waits, and waits
+    // during shutdown, go back to the queue and free the slot.
+    while (
+      outcome.requeueAfterMs !== undefined &&
+      outcome.requeueAfterMs <= IN_PROCESS_WAIT_MS &&
+      Date.now() - started < IN_PROCESS_BUDGET_MS &&
+      !this.closing
+    ) {
+      await sleep(outcome.requeueAfterMs);
+      outcome = await this.reconcileOnce(job.data.clusterId);
+    }
+    if (outcome.requeueAfterMs !== undefined && token) {
+      // Requeue under the same job id, like controller-runtime's RequeueAfter.
+      await job.moveToDelayed(Date.now() + outcome.requeueAfterMs, token);
+      throw new DelayedError();
+    }
+  }
+
+  private async reconcileOnce(clusterId: string): Promise<ReconcileOutcome> {
     const stop = this.metrics.reconcileDuration.startTimer();
-    const outcome = await this.reconciler.reconcile(job.data.clusterId);
+    const outcome = await this.reconciler.reconcile(clusterId);
     const seconds = stop();
     this.logger.debug(
-      `reconcile ${job.data.clusterId}: ${outcome.result}` +
+      `reconcile ${clusterId}: ${outcome.result}` +
         `${outcome.requeueAfterMs !== undefined ? `, again in ${outcome.requeueAfterMs} ms` : ''} (${seconds.toFixed(3)} s)`,
     );
     this.metrics.reconciles.inc({ result: outcome.result });
@@ -117,11 +148,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         kind: outcome.result === 'failed' ? 'terminal' : 'transient',
       });
     }
-    if (outcome.requeueAfterMs !== undefined && token) {
-      // Requeue under the same job id, like controller-runtime's RequeueAfter.
-      await job.moveToDelayed(Date.now() + outcome.requeueAfterMs, token);
-      throw new DelayedError();
-    }
+    return outcome;
   }
 
   private async handleResync(): Promise<void> {
@@ -132,6 +159,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Stops taking jobs and waits for the running ones, up to the shutdown timeout. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     const timeoutMs = this.config.KAAS_SHUTDOWN_TIMEOUT_SECONDS * 1000;
     await withTimeout(
       Promise.all(this.workers.map((w) => w.close())),
