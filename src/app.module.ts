@@ -97,6 +97,7 @@ export class AppModule {
                 metrics.operationDuration.observe({ type, status }, seconds),
             },
             { warn: (obj, msg) => logger.warn({ ...obj, msg }) },
+            repos.events,
           );
         },
       },

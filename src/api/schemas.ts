@@ -244,6 +244,20 @@ export const AuditRecordListSchema = z
   .object({ items: z.array(AuditRecordSchema), nextCursor: z.string().optional() })
   .meta({ id: 'AuditRecordList' });
 
+export const ClusterEventSchema = z
+  .object({
+    id: z.int(),
+    at: timestamp,
+    type: z.enum(['Normal', 'Warning']),
+    reason: z.string(),
+    message: z.string(),
+  })
+  .meta({ id: 'ClusterEvent' });
+
+export const ClusterEventListSchema = z
+  .object({ items: z.array(ClusterEventSchema), nextCursor: z.string().optional() })
+  .meta({ id: 'ClusterEventList' });
+
 export const KubeconfigSchema = z
   .object({
     kubeconfig: z.string().meta({ description: 'kubeconfig YAML with cluster-admin credentials' }),

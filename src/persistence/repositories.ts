@@ -1,6 +1,7 @@
 import type { Db } from './database.js';
 import { AuditRepository } from './audit.repository.js';
 import { ClustersRepository } from './clusters.repository.js';
+import { EventsRepository } from './events.repository.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { MachinesRepository } from './machines.repository.js';
 import { OperationsRepository } from './operations.repository.js';
@@ -16,6 +17,7 @@ export function repositories(db: Db) {
     operations: new OperationsRepository(db),
     audit: new AuditRepository(db),
     idempotency: new IdempotencyRepository(db),
+    events: new EventsRepository(db),
   };
 }
 

@@ -152,6 +152,20 @@ export const operationSteps = pgTable(
   (t) => [primaryKey({ columns: [t.operationId, t.position] })],
 );
 
+/** What happened to a cluster, for people: operations ending, conditions changing, errors. */
+export const clusterEvents = pgTable(
+  'cluster_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    clusterId: uuid('cluster_id').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    type: text('type').$type<'Normal' | 'Warning'>().notNull(),
+    reason: text('reason').notNull(),
+    message: text('message').notNull(),
+  },
+  (t) => [index('cluster_events_cluster_idx').on(t.clusterId, t.id)],
+);
+
 export const auditRecords = pgTable(
   'audit_records',
   {

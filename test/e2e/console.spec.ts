@@ -140,13 +140,14 @@ describe('web console', () => {
     await shot(page, '03-cluster-list');
   });
 
-  it('opens the cluster: spec, pools, machines, conditions and the finished create', async () => {
+  it('opens the cluster: spec, pools, machines, conditions, events and the finished create', async () => {
     await page.getByRole('link', { name: 'web-demo' }).click();
     await page.getByRole('heading', { name: 'web-demo' }).waitFor();
     await page.locator('.operation[data-operation=Create][data-status=Succeeded]').waitFor();
     expect(await page.locator('table.machines tbody tr').count()).toBe(3);
     expect(await page.locator('table.conditions').textContent()).toContain('NodesReady');
     expect(await page.locator('tr[data-pool=workers] .ready').textContent()).toBe('2/2');
+    await page.locator('.events', { hasText: 'OperationSucceeded' }).waitFor({ timeout: 10_000 });
   });
 
   it('shows the server’s 422 message when an upgrade is refused', async () => {

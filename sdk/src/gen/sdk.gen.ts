@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
+import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -153,6 +153,15 @@ export const scaleNodePool = <ThrowOnError extends boolean = false>(options: Opt
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * What happened to a cluster, newest first
+ */
+export const listClusterEvents = <ThrowOnError extends boolean = false>(options: Options<ListClusterEventsData, ThrowOnError>): RequestResult<ListClusterEventsResponses, ListClusterEventsErrors, ThrowOnError> => (options.client ?? client).get<ListClusterEventsResponses, ListClusterEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clusters/{cluster}/events',
+    ...options
 });
 
 /**

@@ -389,6 +389,19 @@ export type AuditRecordList = {
     nextCursor?: string;
 };
 
+export type ClusterEvent = {
+    id: number;
+    at: string;
+    type: 'Normal' | 'Warning';
+    reason: string;
+    message: string;
+};
+
+export type ClusterEventList = {
+    items: Array<ClusterEvent>;
+    nextCursor?: string;
+};
+
 export type Kubeconfig = {
     /**
      * kubeconfig YAML with cluster-admin credentials
@@ -1153,6 +1166,65 @@ export type ScaleNodePoolResponses = {
 };
 
 export type ScaleNodePoolResponse = ScaleNodePoolResponses[keyof ScaleNodePoolResponses];
+
+export type ListClusterEventsData = {
+    body?: never;
+    path: {
+        /**
+         * Cluster name
+         */
+        cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: {
+        /**
+         * Page size (1–500, default 50)
+         */
+        limit?: number;
+        /**
+         * nextCursor from the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/projects/{project}/clusters/{cluster}/events';
+};
+
+export type ListClusterEventsErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type ListClusterEventsError = ListClusterEventsErrors[keyof ListClusterEventsErrors];
+
+export type ListClusterEventsResponses = {
+    /**
+     * OK
+     */
+    200: ClusterEventList;
+};
+
+export type ListClusterEventsResponse = ListClusterEventsResponses[keyof ListClusterEventsResponses];
 
 export type GetKubeconfigData = {
     body?: never;

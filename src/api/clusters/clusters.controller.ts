@@ -15,13 +15,14 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import { CurrentPrincipal, CurrentProject } from '../http/auth.guard.js';
 import type { ProjectRecord } from '../../persistence/records.js';
-import { pageQuerySchema } from '../http/pagination.js';
+import { pageQuerySchema, sequencePageQuerySchema } from '../http/pagination.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import {
   DRY_RUN_QUERY,
   IDEMPOTENCY_HEADER,
   PAGE_QUERY,
   Route,
+  SEQUENCE_PAGE_QUERY,
 } from '../../openapi/route.decorator.js';
 import {
   ClusterCreateRequest,
@@ -199,6 +200,25 @@ export class ClustersController {
       mutation(query, idempotencyKey),
     );
     return respond(reply, answer, project.name);
+  }
+
+  @Get(':cluster/events')
+  @Route({
+    operationId: 'listClusterEvents',
+    access: 'viewer',
+    params: ['cluster'],
+    summary: 'What happened to a cluster, newest first',
+    tag: 'clusters',
+    responses: { 200: 'ClusterEventList' },
+    query: SEQUENCE_PAGE_QUERY,
+  })
+  async events(
+    @CurrentProject() project: ProjectRecord,
+    @Param('cluster') name: string,
+    @Query(new ZodValidationPipe(sequencePageQuerySchema, 'query'))
+    query: z.output<typeof sequencePageQuerySchema>,
+  ) {
+    return this.clusters.events(project, name, query);
   }
 
   @Get(':cluster/kubeconfig')

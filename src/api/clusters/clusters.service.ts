@@ -27,8 +27,9 @@ import { ReconcileQueue } from '../../queue/reconcile-queue.js';
 import { toFieldProblem } from '../http/zod-validation.pipe.js';
 import { runIdempotent, type Answer } from '../idempotency.js';
 import { clusterView, operationView } from '../representations.js';
+import { isScaleOnly, operationRow } from './cluster-operations.js';
 import type { ClusterView, OperationView, PlanView } from '../schemas.js';
-import { decodeCursor, toPage, type Page } from '../http/pagination.js';
+import { decodeCursor, SEQUENCE_CURSOR, toPage, type Page } from '../http/pagination.js';
 import { machineView } from '../representations.js';
 import type { MachineView } from '../schemas.js';
 
@@ -88,7 +89,7 @@ export class ClustersService {
             throw error;
           });
         const operation = await repos.operations.insert(
-          this.operationRow(cluster, 'Create', principal),
+          operationRow(cluster, 'Create', principal),
           planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
         );
         return { status: 202, body: operationView(operation, project.name) };
@@ -214,7 +215,7 @@ export class ClustersService {
         );
       }
       const operation = await tx.operations.insert(
-        this.operationRow(marked, 'Delete', principal),
+        operationRow(marked, 'Delete', principal),
         planCluster({ spec: cluster.spec, deleting: true, machines, infrastructureReady: true }),
       );
       return { status: 202, body: operationView(operation, project.name) };
@@ -236,6 +237,23 @@ export class ClustersService {
       ...(query.pool ? { pool: query.pool } : {}),
     });
     return toPage(rows, query.limit, machineView);
+  }
+
+  /** What happened to the cluster, newest first. */
+  async events(project: ProjectRecord, name: string, query: { limit: number; cursor?: string }) {
+    const cluster = await this.find(project, name);
+    const before = decodeCursor(query.cursor, SEQUENCE_CURSOR);
+    const rows = await repositories(this.db).events.list(cluster.id, {
+      limit: query.limit + 1,
+      ...(before ? { before: Number(before) } : {}),
+    });
+    return toPage(rows, query.limit, (e) => ({
+      id: e.id,
+      at: e.at.toISOString(),
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+    }));
   }
 
   async kubeconfig(project: ProjectRecord, name: string): Promise<{ kubeconfig: string }> {
@@ -305,7 +323,7 @@ export class ClustersService {
             `cluster "${cluster.name}" changed meanwhile; read it again and retry`,
           );
         const operation = await txRepos.operations.insert(
-          this.operationRow(updated, type, principal),
+          operationRow(updated, type, principal),
           planCluster({ spec, deleting: false, machines, infrastructureReady }),
         );
         return { status: 202, body: operationView(operation, project.name) };
@@ -383,32 +401,8 @@ export class ClustersService {
     return { dryRun: true, operationType, steps, spec };
   }
 
-  private operationRow(cluster: ClusterRecord, type: OperationType, principal: Principal) {
-    return {
-      id: uuidv7(),
-      projectId: cluster.projectId,
-      clusterId: cluster.id,
-      clusterName: cluster.name,
-      type,
-      status: 'Pending' as const,
-      targetGeneration: cluster.generation,
-      requestedBy: principal.tokenId,
-    };
-  }
-
   private async enqueueFor(answer: MutationAnswer): Promise<void> {
     const body = answer.body as { clusterId?: string; status?: string };
     if (answer.status === 202 && body.clusterId) await this.queue.enqueue(body.clusterId);
   }
-}
-
-/** A change that only moves replica counts is reported as a Scale. */
-function isScaleOnly(before: ClusterSpec, after: ClusterSpec): boolean {
-  const strip = (s: ClusterSpec) => ({
-    ...s,
-    nodePools: s.nodePools.map((p) => ({ ...p, replicas: 0 })),
-  });
-  return (
-    before.nodePools.length === after.nodePools.length && jsonEqual(strip(before), strip(after))
-  );
 }

@@ -16,6 +16,8 @@ import { ProgressReporter } from './progress-reporter.js';
 import type { ReconcileContext } from './reconcile-context.js';
 import { observeNodes } from './phases/nodes-ready.phase.js';
 import { retryDelayMs } from './backoff.js';
+import type { EventsRepository } from '../../persistence/events.repository.js';
+import { recordEvents, type PendingEvent } from './cluster-events.js';
 import { applyPhases, deletePhases } from './cluster-phases.js';
 
 export interface ReconcileOutcome {
@@ -50,7 +52,12 @@ export class ClusterReconciler {
     private readonly providers: ProviderRegistry,
     private readonly options: ReconcilerOptions,
     private readonly logger: ReconcileLogger,
+    private readonly events?: EventsRepository,
   ) {}
+
+  private record(clusterId: string, events: PendingEvent[]): Promise<void> {
+    return recordEvents(this.events, this.logger, clusterId, events);
+  }
 
   async reconcile(clusterId: string): Promise<ReconcileOutcome> {
     const { workerId, leaseSeconds } = this.options;
@@ -94,7 +101,8 @@ export class ClusterReconciler {
         ),
       );
     }
-    const ctx = await this.buildContext(cluster, operation, provider);
+    const pending: PendingEvent[] = [];
+    const ctx = await this.buildContext(cluster, operation, provider, pending);
     try {
       return await this.act(ctx, operation);
     } catch (error) {
@@ -102,6 +110,7 @@ export class ClusterReconciler {
       return this.retry(ctx, operation, error);
     } finally {
       await ctx.closeTenant();
+      await this.record(cluster.id, pending);
     }
   }
 
@@ -154,6 +163,7 @@ export class ClusterReconciler {
     cluster: ClusterRecord,
     operation: OperationRecord | undefined,
     provider: NonNullable<ReturnType<ProviderRegistry['get']>>,
+    pending: PendingEvent[],
   ): Promise<ReconcileContext & { closeTenant(): Promise<void> }> {
     const steps = operation ? await this.operations.steps(operation.id) : [];
     let tenant: TenantCluster | undefined;
@@ -176,6 +186,15 @@ export class ClusterReconciler {
         await tenant?.close();
       },
       setCondition: (type, ok, reason, message) => {
+        const before = ctx.conditions.find((c) => c.type === type);
+        const status = ok ? 'True' : 'False';
+        if (type !== ConditionTypes.Reconciling && before?.status !== status && (before || !ok)) {
+          pending.push({
+            type: ok ? 'Normal' : 'Warning',
+            reason,
+            message: `${type} is ${status}: ${message}`,
+          });
+        }
         ctx.conditions = setCondition(ctx.conditions, {
           type,
           status: ok ? 'True' : 'False',
@@ -273,6 +292,15 @@ export class ClusterReconciler {
     error?: { reason: string; message: string; at: string },
   ): Promise<void> {
     const moved = await this.operations.transition(operation.id, from, to, error);
+    if (moved) {
+      await this.record(operation.clusterId, [
+        {
+          type: to === 'Succeeded' ? 'Normal' : 'Warning',
+          reason: `Operation${to}`,
+          message: `${operation.type} operation ${operation.id} ${to.toLowerCase()}${error ? `: ${error.reason}: ${error.message}` : ''}`,
+        },
+      ]);
+    }
     if (moved)
       this.options.onOperationFinished?.(
         operation.type,
@@ -371,6 +399,11 @@ export class ClusterReconciler {
           at: new Date().toISOString(),
         })
       : 1;
+    if (attempts === 1) {
+      await this.record(ctx.cluster.id, [
+        { type: 'Warning', reason, message: `${message} (retrying)` },
+      ]);
+    }
     ctx.setCondition(
       ConditionTypes.Reconciling,
       true,

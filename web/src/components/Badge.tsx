@@ -15,6 +15,8 @@ const TONES: Record<string, string> = {
   Failed: 'bad',
   False: 'bad',
   Deleted: 'idle',
+  Normal: 'ok',
+  Warning: 'warn',
 };
 
 /** `busy` overrides the tone where a word like Running means work in progress, not health. */

@@ -11,6 +11,7 @@ import { ConditionTable } from '../components/ConditionTable.js';
 import { OperationTimeline, isActive } from '../components/OperationTimeline.js';
 import { UpgradeAction } from '../components/UpgradeAction.js';
 import { DeleteAction } from '../components/DeleteAction.js';
+import { EventList } from '../components/EventList.js';
 
 interface Props {
   kaas: KaasClient;
@@ -29,12 +30,18 @@ async function unlessGone<T>(call: Promise<T>): Promise<T | undefined> {
 /** The cluster (`undefined` once deleted), its machines and its operations, kept after it. */
 async function loadCluster(kaas: KaasClient, project: string, cluster: string) {
   const path = { project, cluster };
-  const [found, machines, operations] = await Promise.all([
+  const [found, machines, operations, events] = await Promise.all([
     unlessGone(unwrap<Cluster>(kaas.getCluster({ path }))),
     unlessGone(unwrap(kaas.listMachines({ path, query: { limit: 500 } }))),
     unwrap(kaas.listOperations({ path: { project }, query: { cluster, limit: 50 } })),
+    unlessGone(unwrap(kaas.listClusterEvents({ path, query: { limit: 50 } }))),
   ]);
-  return { cluster: found, machines: machines?.items ?? [], operations: operations.items };
+  return {
+    cluster: found,
+    machines: machines?.items ?? [],
+    operations: operations.items,
+    events: events?.items ?? [],
+  };
 }
 
 /** Every second while an operation runs, so its progress moves; every five seconds otherwise. */
@@ -77,6 +84,7 @@ export function ClusterDetail({ kaas, project, name }: Props) {
           </div>
           <NodePoolTable kaas={kaas} cluster={cluster} onDone={reload} />
           <MachineTable machines={current.machines} />
+          <EventList events={current.events} />
         </>
       )}
       {current && <OperationTimeline operations={current.operations} />}
