@@ -65,7 +65,3 @@ export function setCondition(
     a.type.localeCompare(b.type),
   );
 }
-
-export function findCondition(conditions: Condition[], type: ConditionType): Condition | undefined {
-  return conditions.find((c) => c.type === type);
-}

@@ -10,8 +10,8 @@ import {
   type V1Node,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { randomBytes } from 'node:crypto';
 import { sleep } from '../common/concurrency.js';
+import { generateBootstrapToken } from '../bootstrap/tokens.js';
 import type {
   DrainResult,
   TenantCluster,
@@ -149,11 +149,7 @@ export class TenantKubeClient implements TenantCluster {
    * may authenticate joins and sign the cluster-info ConfigMap, expiring after `ttlSeconds`.
    */
   async createBootstrapToken(ttlSeconds: number, description = 'kaas node join'): Promise<string> {
-    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-    const pick = (n: number) =>
-      Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
-    const id = pick(6);
-    const secret = pick(16);
+    const { id, secret, token } = generateBootstrapToken();
     await this.core.createNamespacedSecret({
       namespace: 'kube-system',
       body: {
@@ -172,7 +168,7 @@ export class TenantKubeClient implements TenantCluster {
         },
       },
     });
-    return `${id}.${secret}`;
+    return token;
   }
 
   async close(): Promise<void> {

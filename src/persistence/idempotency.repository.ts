@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { idempotencyKeys } from './schema.js';
 
@@ -34,9 +34,5 @@ export class IdempotencyRepository {
       .update(idempotencyKeys)
       .set({ statusCode, response })
       .where(and(eq(idempotencyKeys.projectId, projectId), eq(idempotencyKeys.key, key)));
-  }
-
-  async deleteOlderThan(cutoff: Date): Promise<void> {
-    await this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, cutoff));
   }
 }

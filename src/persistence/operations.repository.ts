@@ -125,24 +125,6 @@ export class OperationsRepository {
       .where(and(eq(operations.id, id), eq(operations.status, 'Pending')));
   }
 
-  async setStatus(
-    id: string,
-    status: OperationStatus,
-    extra: { error?: OperationError | null; finished?: boolean; started?: boolean } = {},
-  ): Promise<void> {
-    const now = new Date();
-    await this.db
-      .update(operations)
-      .set({
-        status,
-        updatedAt: now,
-        ...(extra.error !== undefined ? { error: extra.error } : {}),
-        ...(extra.finished ? { finishedAt: now } : {}),
-        ...(extra.started ? { startedAt: sql`coalesce(${operations.startedAt}, now())` } : {}),
-      })
-      .where(eq(operations.id, id));
-  }
-
   /** Moves an active Operation to a new status only if nobody finished it meanwhile. */
   async transition(
     id: string,

@@ -82,8 +82,4 @@ export class TokensRepository {
       .returning({ id: apiTokens.id });
     return rows.length === 1;
   }
-
-  async touch(id: string): Promise<void> {
-    await this.db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, id));
-  }
 }

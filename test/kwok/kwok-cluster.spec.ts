@@ -12,6 +12,18 @@ import { TEST_REDIS_URL } from '../support/env.js';
 import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
 import { eventually } from '../support/http.js';
 
+/** The two pools of the test cluster; only the CPU pool's drain timeout varies. */
+const pools = (drainTimeoutSeconds: number) => [
+  { name: 'cpu', replicas: 2, labels: { tier: 'general' }, upgrade: { drainTimeoutSeconds } },
+  {
+    name: 'gpu',
+    replicas: 1,
+    flavor: 'gpu-small',
+    gpu: { count: 2, type: 'nvidia-l4' },
+    taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' as const }],
+  },
+];
+
 /**
  * kaas driving real control planes (kube-apiserver, controller manager, scheduler, etcd) with
  * nodes simulated by kwok, through the generated SDK.
@@ -67,21 +79,7 @@ describe('kwok clusters through the SDK', () => {
           spec: {
             provider: 'kwok',
             kubernetesVersion: '1.37',
-            nodePools: [
-              {
-                name: 'cpu',
-                replicas: 2,
-                labels: { tier: 'general' },
-                upgrade: { drainTimeoutSeconds: 60 },
-              },
-              {
-                name: 'gpu',
-                replicas: 1,
-                flavor: 'gpu-small',
-                gpu: { count: 2, type: 'nvidia-l4' },
-                taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
-              },
-            ],
+            nodePools: pools(60),
           },
         },
       }),
@@ -149,21 +147,7 @@ describe('kwok clusters through the SDK', () => {
         path,
         body: {
           spec: {
-            nodePools: [
-              {
-                name: 'cpu',
-                replicas: 2,
-                labels: { tier: 'general' },
-                upgrade: { drainTimeoutSeconds: 3 },
-              },
-              {
-                name: 'gpu',
-                replicas: 1,
-                flavor: 'gpu-small',
-                gpu: { count: 2, type: 'nvidia-l4' },
-                taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
-              },
-            ],
+            nodePools: pools(3),
           },
         },
       }),

@@ -89,22 +89,6 @@ export class KubernetesTools {
     return this.require(join(this.root, 'helm', `v${this.versions.helm}`, 'helm'));
   }
 
-  /** Whether every binary of the pinned versions is built. */
-  missing(): string[] {
-    const missing: string[] = [];
-    const attempt = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (error) {
-        missing.push(error instanceof Error ? error.message : String(error));
-      }
-    };
-    attempt(() => this.kwokctl());
-    attempt(() => this.kwokController());
-    for (const version of this.versions.kubeVersions) attempt(() => this.kubernetes(version));
-    return missing;
-  }
-
   private require(path: string): string {
     if (!existsSync(path)) throw new MissingToolError(`${path} is missing`);
     return path;
