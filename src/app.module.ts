@@ -15,6 +15,9 @@ import { API_CONTROLLERS, WORKER_CONTROLLERS } from './api/api.controllers.js';
 import { AuthGuard } from './api/http/auth.guard.js';
 import { ProblemDetailsFilter } from './api/http/problem-details.filter.js';
 import { ClustersService } from './api/clusters/clusters.service.js';
+import { ClusterActionsService } from './api/clusters/cluster-actions.service.js';
+import { ClusterReadsService } from './api/clusters/cluster-reads.service.js';
+import { MachineRepairs } from './reconcilers/machine-repairs.js';
 import { OperationsService } from './api/operations/operations.service.js';
 import { ProjectsService } from './api/projects/projects.service.js';
 import { AuthService } from './auth/auth.service.js';
@@ -64,6 +67,7 @@ export class AppModule {
       { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       MetricsService,
       ReconcileQueue,
+      MachineRepairs,
       DatabaseCloser,
       OpenApiDocumentHolder,
     ];
@@ -73,6 +77,8 @@ export class AppModule {
       { provide: ProjectsRepository, useFactory: () => repositories(database.db).projects },
       AuthService,
       ClustersService,
+      ClusterActionsService,
+      ClusterReadsService,
       OperationsService,
       ProjectsService,
     ];

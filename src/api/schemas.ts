@@ -40,6 +40,13 @@ export const ScaleNodePoolRequest = z
   .strictObject({ replicas: z.int().min(0) })
   .meta({ id: 'ScaleNodePoolRequest' });
 
+export const RepairMachineRequest = z
+  .strictObject({
+    /** Why, for the Operation and the cluster's events. */
+    reason: plainText(0, 200).optional(),
+  })
+  .meta({ id: 'RepairMachineRequest' });
+
 export const ProjectCreateRequest = z
   .strictObject({
     name: dnsLabel(40),

@@ -3,6 +3,7 @@ import { jsonEqual } from './merge-patch.js';
 import { desiredMachineCount } from './cluster.js';
 import type { FieldProblem } from './errors.js';
 import { compareVersions, resolveKubernetesVersion } from './versions.js';
+import { upgradeProblems } from './upgrade-rules.js';
 
 export interface ValidationLimits {
   enabledProviders: readonly string[];
@@ -54,7 +55,8 @@ export function validateClusterSpec(
           'maxSurge and maxUnavailable cannot both be 0: an upgrade could never make progress',
       });
     }
-    let poolVersion = version;
+    // A pool without a version follows the control plane, through upgrades too.
+    let poolVersion: string | undefined;
     if (pool.version !== undefined) {
       poolVersion = resolveKubernetesVersion(pool.version, limits.supportedVersions);
       if (!poolVersion) {
@@ -80,7 +82,7 @@ export function validateClusterSpec(
   };
 }
 
-/** Fields a running cluster cannot change, and changes this release cannot make yet. */
+/** Fields a running cluster cannot change, and version changes outside the upgrade rules. */
 export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (current.provider !== next.provider) {
@@ -95,21 +97,9 @@ export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): Fie
   if (current.network.serviceCidr !== next.network.serviceCidr) {
     problems.push({ field: 'spec.network.serviceCidr', message: 'is immutable after creation' });
   }
-  if (current.kubernetesVersion !== next.kubernetesVersion) {
-    problems.push({
-      field: 'spec.kubernetesVersion',
-      message: 'changing the version is a rolling upgrade, which this server does not offer yet',
-    });
-  }
+  problems.push(...upgradeProblems(current, next));
   next.nodePools.forEach((pool, i) => {
     const before = current.nodePools.find((p) => p.name === pool.name);
-    if (before && before.version !== pool.version) {
-      problems.push({
-        field: `spec.nodePools[${i}].version`,
-        message:
-          'changing a pool version is a rolling upgrade, which this server does not offer yet',
-      });
-    }
     if (before && (before.flavor !== pool.flavor || !jsonEqual(before.gpu, pool.gpu))) {
       problems.push({
         field: `spec.nodePools[${i}]`,

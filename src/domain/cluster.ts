@@ -50,7 +50,7 @@ export const nodePoolSpecSchema = z.strictObject({
         .default('nvidia-tesla-t4'),
     })
     .optional(),
-  /** Defaults to the cluster's version. */
+  /** Pins the pool's version; without it the pool follows the control plane, upgrades included. */
   version: z
     .string()
     .min(1)
@@ -62,8 +62,13 @@ export const nodePoolSpecSchema = z.strictObject({
       maxSurge: z.int().min(0).max(100).default(1),
       maxUnavailable: z.int().min(0).max(100).default(0),
       drainTimeoutSeconds: z.int().min(0).max(86400).default(600),
+      /**
+       * When PodDisruptionBudgets still block a drain after the timeout: `Fail` stops the
+       * rollout with the blocking pods named; `Proceed` deletes the node anyway.
+       */
+      onDrainTimeout: z.enum(['Fail', 'Proceed']).default('Fail'),
     })
-    .default({ maxSurge: 1, maxUnavailable: 0, drainTimeoutSeconds: 600 }),
+    .default({ maxSurge: 1, maxUnavailable: 0, drainTimeoutSeconds: 600, onDrainTimeout: 'Fail' }),
 });
 
 export const clusterSpecSchema = z.strictObject({

@@ -1,4 +1,12 @@
-export const OPERATION_TYPES = ['Create', 'Update', 'Scale', 'Upgrade', 'Delete'] as const;
+export const OPERATION_TYPES = [
+  'Create',
+  'Update',
+  'Scale',
+  'Upgrade',
+  'Repair',
+  'Resume',
+  'Delete',
+] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
 export const OPERATION_STATUSES = [

@@ -7,6 +7,10 @@ export interface ObservedMachine {
   role: MachineRole;
   pool: string | null;
   phase: MachinePhase;
+  name?: string;
+  version?: string;
+  /** Set when the machine was asked to be replaced (a repair). */
+  replaceReason?: string | null;
 }
 
 export interface PlanInput {
@@ -14,12 +18,21 @@ export interface PlanInput {
   deleting: boolean;
   machines: ObservedMachine[];
   infrastructureReady: boolean;
+  /**
+   * The provider runs the control plane as processes beside the machines (kwok) and restarts
+   * them on new binaries before any machine is replaced.
+   */
+  controlPlaneProcesses?: boolean;
+  /** etcd runs on the control-plane machines (kubeadm's stacked etcd). */
+  stackedEtcd?: boolean;
 }
 
 /** Step names the reconciler reports progress against. */
 export const StepNames = {
   infrastructure: 'infrastructure',
   controlPlane: 'control-plane',
+  controlPlaneRestart: 'control-plane/restart',
+  replaceMachine: (machine: string) => `replace/${machine}`,
   nodePool: (pool: string) => `node-pool/${pool}`,
   nodesReady: 'nodes-ready',
   deleteMachines: 'delete-machines',
@@ -35,7 +48,8 @@ export function planCluster(input: PlanInput): PlannedStep[] {
   return input.deleting ? planDelete(input) : planApply(input);
 }
 
-function planApply({ spec, machines, infrastructureReady }: PlanInput): PlannedStep[] {
+function planApply(input: PlanInput): PlannedStep[] {
+  const { spec, machines, infrastructureReady } = input;
   const steps: PlannedStep[] = [];
   if (!infrastructureReady) {
     steps.push({
@@ -53,11 +67,21 @@ function planApply({ spec, machines, infrastructureReady }: PlanInput): PlannedS
     spec.controlPlane.replicas,
   );
   if (cpStep) steps.push(cpStep);
+  steps.push(...controlPlaneReplacements(input, live));
 
   for (const pool of spec.nodePools) {
-    const have = live.filter((m) => m.role === 'worker' && m.pool === pool.name).length;
-    const step = scaleStep(StepNames.nodePool(pool.name), `pool ${pool.name}`, have, pool.replicas);
+    const members = live.filter((m) => m.role === 'worker' && m.pool === pool.name);
+    const step = scaleStep(
+      StepNames.nodePool(pool.name),
+      `pool ${pool.name}`,
+      members.length,
+      pool.replicas,
+    );
     if (step) steps.push(step);
+    const version = pool.version ?? spec.kubernetesVersion;
+    for (const machine of members.filter((m) => outdated(m, version))) {
+      steps.push(replaceStep(machine, version, 'worker', input));
+    }
   }
   // Machines a former operation began to remove are finished first, and the plan says so.
   const leftovers = machines.filter((m) => m.phase === 'Deleting');
@@ -96,6 +120,68 @@ function planApply({ spec, machines, infrastructureReady }: PlanInput): PlannedS
     total: Math.max(1, desired),
   });
   return steps;
+}
+
+function outdated(machine: ObservedMachine, version: string): boolean {
+  return (
+    (machine.version !== undefined && machine.version !== version) ||
+    (machine.replaceReason ?? null) !== null
+  );
+}
+
+/** The control plane's processes move first (where the provider has them), then its machines. */
+function controlPlaneReplacements(input: PlanInput, live: ObservedMachine[]): PlannedStep[] {
+  const version = input.spec.kubernetesVersion;
+  const stale = live.filter((m) => m.role === 'control-plane' && outdated(m, version));
+  const upgrading = stale.some((m) => m.version !== version);
+  const steps: PlannedStep[] = [];
+  if (upgrading && input.controlPlaneProcesses) {
+    steps.push({
+      name: StepNames.controlPlaneRestart,
+      description: `Restart etcd, the API server, controller manager and scheduler on the ${version} binaries`,
+      total: 1,
+    });
+  }
+  for (const machine of stale) steps.push(replaceStep(machine, version, 'control-plane', input));
+  return steps;
+}
+
+/**
+ * One step per machine replaced. A control-plane machine leaves only after its successor is
+ * Ready and, with stacked etcd, after its etcd member was removed through the API server, so
+ * that a three-machine control plane never drops below quorum; one machine at a time.
+ */
+function replaceStep(
+  machine: ObservedMachine,
+  version: string,
+  role: MachineRole,
+  input: PlanInput,
+): PlannedStep {
+  const name = machine.name ?? '(unnamed)';
+  const why =
+    machine.version !== undefined && machine.version !== version
+      ? `${machine.version} → ${version}`
+      : `repair: ${machine.replaceReason ?? 'asked for'}`;
+  const actions =
+    role === 'control-plane'
+      ? [
+          `add a ${version} control-plane machine and wait until its node is Ready`,
+          ...(input.stackedEtcd
+            ? [`remove the etcd member of ${name} through the API server`]
+            : []),
+          `cordon and drain ${name}`,
+          `delete ${name}`,
+        ]
+      : [
+          `add a ${version} machine within maxSurge and wait until its node is Ready`,
+          `cordon ${name} and drain it through the Eviction API (PodDisruptionBudgets hold)`,
+          `delete ${name}`,
+        ];
+  return {
+    name: StepNames.replaceMachine(name),
+    description: `Replace ${role === 'control-plane' ? 'control-plane machine' : `machine`} ${name} (${why}): ${actions.join(', then ')}`,
+    total: 1,
+  };
 }
 
 function planDelete({ machines }: PlanInput): PlannedStep[] {

@@ -13,6 +13,10 @@ export function isNotFound(error: unknown): boolean {
   return kubeStatus(error) === 404;
 }
 
+export function isAlreadyExists(error: unknown): boolean {
+  return kubeStatus(error) === 409;
+}
+
 /** A refused, reset or timed-out connection: the API server is not answering. */
 export function isUnreachable(error: unknown): boolean {
   if (kubeStatus(error) !== undefined) {

@@ -43,6 +43,10 @@ const PATH_PARAMS = {
     description: 'Node pool name',
     schema: { type: 'string', pattern: DNS_LABEL, maxLength: 24 },
   },
+  machine: {
+    description: 'Machine name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 63 },
+  },
   operation: {
     description: 'Operation id',
     schema: { type: 'string', format: 'uuid', pattern: UUID },

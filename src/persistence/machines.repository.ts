@@ -43,7 +43,10 @@ export class MachinesRepository {
   async update(
     id: string,
     changes: Partial<
-      Pick<MachineRecord, 'phase' | 'providerId' | 'nodeName' | 'failureReason' | 'drainStartedAt'>
+      Pick<
+        MachineRecord,
+        'phase' | 'providerId' | 'nodeName' | 'failureReason' | 'drainStartedAt' | 'replaceReason'
+      >
     >,
   ): Promise<void> {
     const deletedAt = changes.phase === 'Deleted' ? new Date() : undefined;

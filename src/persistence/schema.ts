@@ -97,6 +97,8 @@ export const machines = pgTable(
     failureReason: text('failure_reason'),
     /** Set when the machine was chosen for removal and its drain began. */
     drainStartedAt: timestamp('drain_started_at', { withTimezone: true }),
+    /** Why the machine is to be replaced by a new one (a repair), when it is. */
+    replaceReason: text('replace_reason'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),

@@ -16,6 +16,13 @@ export interface InfrastructureProvider {
   /** Creates or adopts network, security groups, API load balancer and the like. */
   ensureClusterInfrastructure(cluster: ClusterRef): Promise<InfrastructureState>;
 
+  /**
+   * For providers whose control-plane components run outside the machines (kwok's processes):
+   * moves them to `version`, restarting them on that version's binaries. Providers that
+   * upgrade the control plane by replacing its machines leave this out.
+   */
+  ensureControlPlaneVersion?(cluster: ClusterRef, version: string): Promise<InfrastructureState>;
+
   /** Starts deleting the cluster's infrastructure; `gone` once nothing of it remains. */
   deleteClusterInfrastructure(cluster: ClusterRef): Promise<{ gone: boolean }>;
 
@@ -106,6 +113,12 @@ export interface TenantCluster {
   cordon(nodeName: string): Promise<void>;
   drain(nodeName: string, options: { timeoutMs: number }): Promise<DrainResult>;
   deleteNode(nodeName: string): Promise<void>;
+  /**
+   * Removes the etcd member of a control-plane node before its machine is deleted, so that the
+   * quorum is computed over the members that remain. Left out where etcd does not run on the
+   * machines (kwok runs one etcd process beside the API server; the fake provider has none).
+   */
+  removeEtcdMember?(nodeName: string): Promise<void>;
   close(): Promise<void>;
 }
 

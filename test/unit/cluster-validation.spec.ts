@@ -49,7 +49,16 @@ describe('validateClusterSpec', () => {
     );
     expect(problems).toEqual([]);
     expect(spec.kubernetesVersion).toBe('1.36.3');
-    expect(spec.nodePools[0]!.version).toBe('1.36.3');
+    // A pool without a version follows the control plane, so none is written into it.
+    expect(spec.nodePools[0]!.version).toBeUndefined();
+    const pinned = validateClusterSpec(
+      clusterSpec({
+        kubernetesVersion: '1.37',
+        nodePools: [{ name: 'p', replicas: 1, version: '1.36' }],
+      }),
+      limits,
+    ).spec;
+    expect(pinned.nodePools[0]!.version).toBe('1.36.3');
   });
 
   it('names every offending field', () => {
@@ -88,7 +97,7 @@ describe('validateClusterSpec', () => {
 });
 
 describe('validateSpecChange', () => {
-  it('keeps provider and network immutable and refuses upgrades for now', () => {
+  it('keeps provider and network immutable and refuses a downgrade', () => {
     const before = validateClusterSpec(clusterSpec(), limits).spec;
     const after = {
       ...before,
@@ -100,6 +109,8 @@ describe('validateSpecChange', () => {
       'spec.provider',
       'spec.network.podCidr',
       'spec.kubernetesVersion',
+      // The pool follows the control plane, so it would be downgraded too.
+      'spec.nodePools[0].version',
     ]);
   });
 

@@ -79,6 +79,118 @@ describe('planCluster', () => {
     ]);
   });
 
+  it('plans an upgrade: control plane first, one machine at a time, etcd member before delete', () => {
+    const spec = clusterSpec({
+      kubernetesVersion: '1.37.2',
+      controlPlane: { replicas: 3 },
+      nodePools: [
+        { name: 'a', replicas: 1 },
+        { name: 'b', replicas: 1, version: '1.36.3' },
+      ],
+    });
+    const machine = (name: string, role: 'control-plane' | 'worker', pool: string | null) => ({
+      name,
+      role,
+      pool,
+      phase: 'Running' as const,
+      version: '1.36.3',
+      replaceReason: null,
+    });
+    const machines = [
+      machine('cp-1', 'control-plane', null),
+      machine('cp-2', 'control-plane', null),
+      machine('cp-3', 'control-plane', null),
+      machine('a-1', 'worker', 'a'),
+      machine('b-1', 'worker', 'b'),
+    ];
+    const steps = planCluster({
+      spec,
+      deleting: false,
+      machines,
+      infrastructureReady: true,
+      stackedEtcd: true,
+    });
+    // Pool b is pinned at 1.36.3 and stays; pool a follows the control plane.
+    expect(steps.map((s) => s.name)).toEqual([
+      'replace/cp-1',
+      'replace/cp-2',
+      'replace/cp-3',
+      'replace/a-1',
+      'nodes-ready',
+    ]);
+    const cp = steps[0]!.description;
+    expect(cp).toMatch(/^Replace control-plane machine cp-1 \(1\.36\.3 → 1\.37\.2\): /);
+    const order = [
+      'add a 1.37.2 control-plane machine and wait until its node is Ready',
+      'remove the etcd member of cp-1 through the API server',
+      'cordon and drain cp-1',
+      'delete cp-1',
+    ].map((action) => cp.indexOf(action));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((x, y) => x - y)).toEqual(order);
+    expect(steps[3]!.description).toContain('drain it through the Eviction API');
+  });
+
+  it('restarts the control plane processes first where the provider runs them (kwok)', () => {
+    const spec = clusterSpec({ kubernetesVersion: '1.37.2', nodePools: [] });
+    const machines = [
+      {
+        name: 'cp-1',
+        role: 'control-plane' as const,
+        pool: null,
+        phase: 'Running' as const,
+        version: '1.36.3',
+      },
+    ];
+    const steps = planCluster({
+      spec,
+      deleting: false,
+      machines,
+      infrastructureReady: true,
+      controlPlaneProcesses: true,
+    });
+    expect(steps.map((s) => s.name)).toEqual([
+      'control-plane/restart',
+      'replace/cp-1',
+      'nodes-ready',
+    ]);
+    expect(steps[1]!.description).not.toContain('etcd member');
+  });
+
+  it('plans a repair as the replacement of the marked machine', () => {
+    const spec = clusterSpec({
+      kubernetesVersion: '1.37.2',
+      nodePools: [{ name: 'w', replicas: 2 }],
+    });
+    const machines = [
+      {
+        name: 'cp',
+        role: 'control-plane' as const,
+        pool: null,
+        phase: 'Running' as const,
+        version: '1.37.2',
+      },
+      {
+        name: 'w-1',
+        role: 'worker' as const,
+        pool: 'w',
+        phase: 'Running' as const,
+        version: '1.37.2',
+      },
+      {
+        name: 'w-2',
+        role: 'worker' as const,
+        pool: 'w',
+        phase: 'Running' as const,
+        version: '1.37.2',
+        replaceReason: 'NodeNotReady: Ready has been Unknown for 5m',
+      },
+    ];
+    const steps = planCluster({ spec, deleting: false, machines, infrastructureReady: true });
+    expect(steps.map((s) => s.name)).toEqual(['replace/w-2', 'nodes-ready']);
+    expect(steps[0]!.description).toContain('repair: NodeNotReady');
+  });
+
   it('plans a delete as machines, infrastructure, then verification', () => {
     const machines = [...running('control-plane', null, 3), ...running('worker', 'workers', 2)];
     const steps = planCluster({

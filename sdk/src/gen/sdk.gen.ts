@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
+import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RepairMachineData, RepairMachineErrors, RepairMachineResponses, ResumeClusterData, ResumeClusterErrors, ResumeClusterResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -180,6 +180,28 @@ export const listMachines = <ThrowOnError extends boolean = false>(options: Opti
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/projects/{project}/clusters/{cluster}/machines',
     ...options
+});
+
+/**
+ * Resume work left after a cancelled or failed operation (a paused upgrade, for one); 200 with the cluster when nothing is left
+ */
+export const resumeCluster = <ThrowOnError extends boolean = false>(options: Options<ResumeClusterData, ThrowOnError>): RequestResult<ResumeClusterResponses, ResumeClusterErrors, ThrowOnError> => (options.client ?? client).post<ResumeClusterResponses, ResumeClusterErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clusters/{cluster}/resume',
+    ...options
+});
+
+/**
+ * Replace a machine: a new one joins its pool, then the old one is drained (with a timeout) and deleted
+ */
+export const repairMachine = <ThrowOnError extends boolean = false>(options: Options<RepairMachineData, ThrowOnError>): RequestResult<RepairMachineResponses, RepairMachineErrors, ThrowOnError> => (options.client ?? client).post<RepairMachineResponses, RepairMachineErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clusters/{cluster}/machines/{machine}/repair',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

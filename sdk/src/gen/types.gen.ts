@@ -41,6 +41,7 @@ export type ClusterCreateRequest = {
                 maxSurge?: number;
                 maxUnavailable?: number;
                 drainTimeoutSeconds?: number;
+                onDrainTimeout?: 'Fail' | 'Proceed';
             };
         }>;
         deletionProtection?: boolean;
@@ -89,6 +90,7 @@ export type ClusterPatchRequest = {
                 maxSurge?: number;
                 maxUnavailable?: number;
                 drainTimeoutSeconds?: number;
+                onDrainTimeout?: 'Fail' | 'Proceed';
             };
         }>;
         deletionProtection?: boolean;
@@ -100,6 +102,10 @@ export type ClusterPatchRequest = {
 
 export type ScaleNodePoolRequest = {
     replicas: number;
+};
+
+export type RepairMachineRequest = {
+    reason?: string;
 };
 
 export type ProjectCreateRequest = {
@@ -189,6 +195,7 @@ export type Cluster = {
                 maxSurge: number;
                 maxUnavailable: number;
                 drainTimeoutSeconds: number;
+                onDrainTimeout: 'Fail' | 'Proceed';
             };
         }>;
         deletionProtection: boolean;
@@ -218,7 +225,7 @@ export type OperationStep = {
 export type Operation = {
     id: string;
     project: string;
-    type: 'Create' | 'Update' | 'Scale' | 'Upgrade' | 'Delete';
+    type: 'Create' | 'Update' | 'Scale' | 'Upgrade' | 'Repair' | 'Resume' | 'Delete';
     status: 'Pending' | 'Running' | 'Cancelling' | 'Succeeded' | 'Failed' | 'Cancelled';
     clusterId: string;
     clusterName: string;
@@ -262,7 +269,7 @@ export type OperationList = {
  */
 export type Plan = {
     dryRun: true;
-    operationType: 'Create' | 'Update' | 'Scale' | 'Upgrade' | 'Delete';
+    operationType: 'Create' | 'Update' | 'Scale' | 'Upgrade' | 'Repair' | 'Resume' | 'Delete';
     steps: Array<{
         name: string;
         description: string;
@@ -300,6 +307,7 @@ export type Plan = {
                 maxSurge: number;
                 maxUnavailable: number;
                 drainTimeoutSeconds: number;
+                onDrainTimeout: 'Fail' | 'Proceed';
             };
         }>;
         deletionProtection: boolean;
@@ -1342,6 +1350,122 @@ export type ListMachinesResponses = {
 };
 
 export type ListMachinesResponse = ListMachinesResponses[keyof ListMachinesResponses];
+
+export type ResumeClusterData = {
+    body?: never;
+    path: {
+        /**
+         * Cluster name
+         */
+        cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: never;
+    url: '/v1/projects/{project}/clusters/{cluster}/resume';
+};
+
+export type ResumeClusterErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type ResumeClusterError = ResumeClusterErrors[keyof ResumeClusterErrors];
+
+export type ResumeClusterResponses = {
+    /**
+     * OK
+     */
+    200: Cluster;
+    /**
+     * Accepted: the Operation tracks the work
+     */
+    202: Operation;
+};
+
+export type ResumeClusterResponse = ResumeClusterResponses[keyof ResumeClusterResponses];
+
+export type RepairMachineData = {
+    body: RepairMachineRequest;
+    path: {
+        /**
+         * Cluster name
+         */
+        cluster: string;
+        /**
+         * Machine name
+         */
+        machine: string;
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: never;
+    url: '/v1/projects/{project}/clusters/{cluster}/machines/{machine}/repair';
+};
+
+export type RepairMachineErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type RepairMachineError = RepairMachineErrors[keyof RepairMachineErrors];
+
+export type RepairMachineResponses = {
+    /**
+     * Accepted: the Operation tracks the work
+     */
+    202: Operation;
+};
+
+export type RepairMachineResponse = RepairMachineResponses[keyof RepairMachineResponses];
 
 export type ListOperationsData = {
     body?: never;

@@ -31,6 +31,7 @@ import {
   ScaleNodePoolRequest,
 } from '../schemas.js';
 import { ClustersService } from './clusters.service.js';
+import { ClusterReadsService } from './cluster-reads.service.js';
 import { poolName } from '../../domain/cluster.js';
 import { checkIdempotencyKey, type Answer } from '../idempotency.js';
 
@@ -39,7 +40,10 @@ const machinesQuery = pageQuerySchema.extend({ pool: poolName.optional() });
 
 @Controller('v1/projects/:project/clusters')
 export class ClustersController {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(
+    private readonly clusters: ClustersService,
+    private readonly reads: ClusterReadsService,
+  ) {}
 
   @Post()
   @Route({
@@ -218,7 +222,7 @@ export class ClustersController {
     @Query(new ZodValidationPipe(sequencePageQuerySchema, 'query'))
     query: z.output<typeof sequencePageQuerySchema>,
   ) {
-    return this.clusters.events(project, name, query);
+    return this.reads.events(project, name, query);
   }
 
   @Get(':cluster/kubeconfig')
@@ -232,7 +236,7 @@ export class ClustersController {
     errors: [409],
   })
   async kubeconfig(@CurrentProject() project: ProjectRecord, @Param('cluster') name: string) {
-    return this.clusters.kubeconfig(project, name);
+    return this.reads.kubeconfig(project, name);
   }
 
   @Get(':cluster/machines')
@@ -257,7 +261,7 @@ export class ClustersController {
     @Param('cluster') name: string,
     @Query(new ZodValidationPipe(machinesQuery, 'query')) query: z.output<typeof machinesQuery>,
   ) {
-    return this.clusters.listMachines(project, name, query);
+    return this.reads.listMachines(project, name, query);
   }
 }
 

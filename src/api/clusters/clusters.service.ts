@@ -17,6 +17,8 @@ import { uuidv7 } from '../../domain/ids.js';
 import { applyMergePatch, jsonEqual } from '../../domain/merge-patch.js';
 import type { OperationType } from '../../domain/operation.js';
 import { planCluster } from '../../domain/plan.js';
+import { changesVersions } from '../../domain/upgrade-rules.js';
+import { planCapabilities } from '../../providers/provider-capabilities.js';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../../domain/versions.js';
 import type { Principal } from '../../auth/principal.js';
 import { isUniqueViolation, type DatabaseHandle, type Db } from '../../persistence/database.js';
@@ -29,9 +31,7 @@ import { runIdempotent, type Answer } from '../idempotency.js';
 import { clusterView, operationView } from '../representations.js';
 import { isScaleOnly, operationRow } from './cluster-operations.js';
 import type { ClusterView, OperationView, PlanView } from '../schemas.js';
-import { decodeCursor, SEQUENCE_CURSOR, toPage, type Page } from '../http/pagination.js';
-import { machineView } from '../representations.js';
-import type { MachineView } from '../schemas.js';
+import { decodeCursor, toPage, type Page } from '../http/pagination.js';
 
 export interface MutationOptions {
   dryRun: boolean;
@@ -90,7 +90,13 @@ export class ClustersService {
           });
         const operation = await repos.operations.insert(
           operationRow(cluster, 'Create', principal),
-          planCluster({ spec, deleting: false, machines: [], infrastructureReady: false }),
+          planCluster({
+            spec,
+            deleting: false,
+            machines: [],
+            infrastructureReady: false,
+            ...this.capabilities(spec),
+          }),
         );
         return { status: 202, body: operationView(operation, project.name) };
       },
@@ -142,7 +148,11 @@ export class ClustersService {
       principal,
       cluster,
       spec,
-      isScaleOnly(cluster.spec, spec) ? 'Scale' : 'Update',
+      changesVersions(cluster.spec, spec)
+        ? 'Upgrade'
+        : isScaleOnly(cluster.spec, spec)
+          ? 'Scale'
+          : 'Update',
       options,
     );
   }
@@ -216,74 +226,17 @@ export class ClustersService {
       }
       const operation = await tx.operations.insert(
         operationRow(marked, 'Delete', principal),
-        planCluster({ spec: cluster.spec, deleting: true, machines, infrastructureReady: true }),
+        planCluster({
+          spec: cluster.spec,
+          deleting: true,
+          machines,
+          infrastructureReady: true,
+        }),
       );
       return { status: 202, body: operationView(operation, project.name) };
     });
     await this.enqueueFor(answer);
     return answer;
-  }
-
-  async listMachines(
-    project: ProjectRecord,
-    name: string,
-    query: { limit: number; cursor?: string; pool?: string },
-  ): Promise<Page<MachineView>> {
-    const cluster = await this.find(project, name);
-    const after = decodeCursor(query.cursor);
-    const rows = await repositories(this.db).machines.list(cluster.id, {
-      limit: query.limit + 1,
-      ...(after ? { after } : {}),
-      ...(query.pool ? { pool: query.pool } : {}),
-    });
-    return toPage(rows, query.limit, machineView);
-  }
-
-  /** What happened to the cluster, newest first. */
-  async events(project: ProjectRecord, name: string, query: { limit: number; cursor?: string }) {
-    const cluster = await this.find(project, name);
-    const before = decodeCursor(query.cursor, SEQUENCE_CURSOR);
-    const rows = await repositories(this.db).events.list(cluster.id, {
-      limit: query.limit + 1,
-      ...(before ? { before: Number(before) } : {}),
-    });
-    return toPage(rows, query.limit, (e) => ({
-      id: e.id,
-      at: e.at.toISOString(),
-      type: e.type,
-      reason: e.reason,
-      message: e.message,
-    }));
-  }
-
-  async kubeconfig(project: ProjectRecord, name: string): Promise<{ kubeconfig: string }> {
-    const cluster = await this.find(project, name);
-    const provider = this.providers.get(cluster.spec.provider);
-    const ref = {
-      id: cluster.id,
-      name: cluster.name,
-      projectId: cluster.projectId,
-      spec: cluster.spec,
-    };
-    const kubeconfig =
-      provider && cluster.status.endpoint ? await provider.adminKubeconfig(ref) : undefined;
-    if (!kubeconfig) {
-      throw new ConflictError(
-        cluster.status.endpoint
-          ? `the ${cluster.spec.provider} provider runs no Kubernetes API server, so there is no kubeconfig`
-          : `cluster "${name}" has no API endpoint yet; try again once its infrastructure is ready`,
-      );
-    }
-    return { kubeconfig };
-  }
-
-  serverConfig() {
-    return {
-      providers: [...this.providers.keys()],
-      kubernetesVersions: [...SUPPORTED_KUBERNETES_VERSIONS],
-      defaultKubernetesVersion: clusterSpecSchema.parse({ provider: 'fake' }).kubernetesVersion,
-      limits: { maxPoolReplicas: this.config.KAAS_MAX_POOL_REPLICAS },
-    };
   }
 
   private async changeSpec(
@@ -324,7 +277,13 @@ export class ClustersService {
           );
         const operation = await txRepos.operations.insert(
           operationRow(updated, type, principal),
-          planCluster({ spec, deleting: false, machines, infrastructureReady }),
+          planCluster({
+            spec,
+            deleting: false,
+            machines,
+            infrastructureReady,
+            ...this.capabilities(spec),
+          }),
         );
         return { status: 202, body: operationView(operation, project.name) };
       },
@@ -389,7 +348,7 @@ export class ClustersService {
     operationType: OperationType,
     spec: ClusterSpec,
     deleting: boolean,
-    machines: { role: string; pool: string | null; phase: string }[],
+    machines: object[],
     infrastructureReady = false,
   ): PlanView {
     const steps = planCluster({
@@ -397,8 +356,13 @@ export class ClustersService {
       deleting,
       machines: machines as Parameters<typeof planCluster>[0]['machines'],
       infrastructureReady,
+      ...this.capabilities(spec),
     });
     return { dryRun: true, operationType, steps, spec };
+  }
+
+  private capabilities(spec: ClusterSpec) {
+    return planCapabilities(this.providers, spec.provider);
   }
 
   private async enqueueFor(answer: MutationAnswer): Promise<void> {

@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { Route } from '../../openapi/route.decorator.js';
-import { ClustersService } from '../clusters/clusters.service.js';
+import { ClusterReadsService } from '../clusters/cluster-reads.service.js';
 
 @Controller('v1')
 export class MetaController {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(private readonly clusters: ClusterReadsService) {}
 
   @Get('serverConfig')
   @Route({

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ClusterSpec } from '../../domain/cluster.js';
 import { TerminalError, TransientError, type FieldProblem } from '../../domain/errors.js';
 import { TenantKubeClient } from '../../kube/tenant-client.js';
-import { isNotFound } from '../../kube/kube-errors.js';
+import { isAlreadyExists, isNotFound } from '../../kube/kube-errors.js';
 import type {
   ClusterRef,
   InfrastructureProvider,
@@ -107,6 +107,43 @@ export class KwokProvider implements InfrastructureProvider {
     }
   }
 
+  async ensureControlPlaneVersion(
+    cluster: ClusterRef,
+    version: string,
+  ): Promise<InfrastructureState> {
+    const name = KwokProvider.clusterName(cluster.id);
+    const timeout = this.options.startTimeoutMs ?? 120_000;
+    if (!this.kwokctl.exists(name))
+      throw new TransientError(
+        `kwok cluster ${name} does not exist yet`,
+        'ControlPlaneUnavailable',
+      );
+    const client = TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
+    try {
+      if (this.kwokctl.controlPlaneVersion(name) !== version) {
+        this.options.log?.(`kwok cluster ${name}: restarting the control plane on ${version}`);
+        await this.kwokctl.switchControlPlane(name, version, timeout);
+      }
+      await client.waitForApi(timeout);
+    } catch (error) {
+      if (error instanceof MissingToolError)
+        throw new TerminalError('BinariesMissing', error.message);
+      throw new TransientError(
+        error instanceof Error ? error.message : String(error),
+        'ControlPlaneUnavailable',
+      );
+    }
+    const serving = await client.serverVersion();
+    if (serving !== `v${version}`) {
+      return {
+        ready: false,
+        message: `the API server answers as ${serving ?? 'nothing'}, waiting for v${version}`,
+        retryAfterMs: 1_000,
+      };
+    }
+    return { ready: true, endpoint: client.config.getCurrentCluster()?.server ?? '' };
+  }
+
   async deleteClusterInfrastructure(cluster: ClusterRef): Promise<{ gone: boolean }> {
     const name = KwokProvider.clusterName(cluster.id);
     if (this.kwokctl.exists(name)) await this.kwokctl.delete(name);
@@ -140,8 +177,13 @@ export class KwokProvider implements InfrastructureProvider {
     } catch (error) {
       if (!isNotFound(error))
         throw new TransientError(`node ${name}: ${String(error)}`, 'APIServerUnavailable');
-      // The simulated boot is over: the machine's kubelet registers its node.
-      await client.core.createNode({ body: nodeFor(cluster.id, providerId, record.request) });
+      // The simulated boot is over: the machine's kubelet registers its node (once: a look
+      // at the same machine from elsewhere may have registered it meanwhile).
+      await client.core
+        .createNode({ body: nodeFor(cluster.id, providerId, record.request) })
+        .catch((error: unknown) => {
+          if (!isAlreadyExists(error)) throw error;
+        });
     }
     return { ...base, state: 'running' };
   }

@@ -1,5 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { KubernetesTools } from './kubernetes-tools.js';
@@ -117,6 +125,55 @@ export class Kwokctl {
     );
   }
 
+  /** The Kubernetes version the cluster's API server binary belongs to, from its link in bin/. */
+  controlPlaneVersion(name: string): string | undefined {
+    try {
+      const target = readlinkSync(join(this.clusterDir(name), 'bin', 'kube-apiserver'));
+      return /\/v(\d+\.\d+\.\d+)\/kube-apiserver$/.exec(target)?.[1];
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Moves a cluster's control plane to other binaries: stops every component, points the
+   * links in its bin/ folder at the binaries of `version` (etcd included, whose data directory
+   * the newer etcd reads), records the versions in kwok.yaml and starts it all again.
+   */
+  async switchControlPlane(name: string, version: string, timeoutMs: number): Promise<void> {
+    const bin = this.tools.kubernetes(version);
+    const dir = this.clusterDir(name);
+    await this.run(['--name', name, 'stop', 'cluster'], 60_000, dirname(bin.kubectl));
+    const links: Record<string, string> = {
+      'kube-apiserver': bin.kubeApiserver,
+      'kube-controller-manager': bin.kubeControllerManager,
+      'kube-scheduler': bin.kubeScheduler,
+      etcd: bin.etcd,
+    };
+    for (const [component, target] of Object.entries(links)) {
+      const link = join(dir, 'bin', component);
+      // Replaced atomically: a crash here leaves either the old link or the new one.
+      symlinkSync(target, `${link}.next`);
+      renameSync(`${link}.next`, link);
+    }
+    const etcdVersion = /\/etcd\/v([^/]+)\/etcd$/.exec(bin.etcd)?.[1];
+    const configPath = join(dir, 'kwok.yaml');
+    writeFileSync(
+      configPath,
+      setComponentVersions(readFileSync(configPath, 'utf8'), {
+        'kube-apiserver': version,
+        'kube-controller-manager': version,
+        'kube-scheduler': version,
+        ...(etcdVersion ? { etcd: etcdVersion } : {}),
+      }),
+    );
+    await this.run(
+      ['--name', name, 'start', 'cluster', '--wait', `${Math.round(timeoutMs / 1000)}s`],
+      timeoutMs + 30_000,
+      dirname(bin.kubectl),
+    );
+  }
+
   async delete(name: string): Promise<void> {
     // `--kubeconfig ""` makes delete fail; a path that does not exist leaves every kubeconfig alone.
     await this.run(
@@ -158,6 +215,21 @@ export class Kwokctl {
       );
     });
   }
+}
+
+/**
+ * Rewrites the `version:` of the named components in a kwokctl configuration. Each component
+ * is a list item whose `name:` and `version:` sit at the same indentation.
+ */
+export function setComponentVersions(yaml: string, versions: Record<string, string>): string {
+  const items = yaml.split(/(?=^- )/m);
+  return items
+    .map((item) => {
+      const name = /^ {2}name: (\S+)$/m.exec(item)?.[1];
+      const version = name ? versions[name] : undefined;
+      return version ? item.replace(/^ {2}version: .*$/m, `  version: ${version}`) : item;
+    })
+    .join('');
 }
 
 /** Ports free right now on 127.0.0.1, held together while chosen so they differ. */

@@ -1,6 +1,13 @@
 import { ConditionReasons, ConditionTypes } from '../../domain/conditions.js';
 import { StepNames } from '../../domain/plan.js';
-import type { PhaseResult, ReconcileContext } from './reconcile-context.js';
+import { poolVersion } from '../../domain/upgrade-rules.js';
+import {
+  DONE,
+  POLL_MS,
+  waitFor,
+  type PhaseResult,
+  type ReconcileContext,
+} from './reconcile-context.js';
 import { reconcileInfrastructure } from './phases/infrastructure.phase.js';
 import { reconcileMachineGroup, type MachineGroup } from './phases/machines.phase.js';
 import { reconcileNodesReady } from './phases/nodes-ready.phase.js';
@@ -24,6 +31,11 @@ export function applyPhases(ctx: ReconcileContext): Phase[] {
       version: spec.kubernetesVersion,
       flavor: spec.controlPlane.flavor,
       drainTimeoutMs: 600_000,
+      onDrainTimeout: 'Fail',
+      // A new control-plane machine joins before an old one leaves, one at a time.
+      maxSurge: 1,
+      maxUnavailable: 0,
+      maxRemovalsInFlight: 1,
     },
     ...spec.nodePools.map((pool) => ({
       step: StepNames.nodePool(pool.name),
@@ -31,9 +43,12 @@ export function applyPhases(ctx: ReconcileContext): Phase[] {
       pool,
       poolName: pool.name,
       desired: pool.replicas,
-      version: pool.version ?? spec.kubernetesVersion,
+      version: poolVersion(spec, pool),
       flavor: pool.flavor,
       drainTimeoutMs: pool.upgrade.drainTimeoutSeconds * 1000,
+      onDrainTimeout: pool.upgrade.onDrainTimeout,
+      maxSurge: pool.upgrade.maxSurge,
+      maxUnavailable: pool.upgrade.maxUnavailable,
     })),
     ...removedPools(ctx).map((name) => ({
       step: StepNames.nodePool(name),
@@ -43,6 +58,9 @@ export function applyPhases(ctx: ReconcileContext): Phase[] {
       version: spec.kubernetesVersion,
       flavor: 'standard',
       drainTimeoutMs: 600_000,
+      onDrainTimeout: 'Fail' as const,
+      maxSurge: 0,
+      maxUnavailable: 1,
     })),
   ];
   const [controlPlane, ...pools] = groups;
@@ -73,6 +91,8 @@ export function applyPhases(ctx: ReconcileContext): Phase[] {
     };
   };
   const controlPlanePhase: Phase = async (c) => {
+    const restarted = await controlPlaneProcesses(c);
+    if (!restarted.done) return restarted;
     const result = await machinesPhase(controlPlane!)(c);
     c.setCondition(
       ConditionTypes.ControlPlaneReady,
@@ -83,6 +103,24 @@ export function applyPhases(ctx: ReconcileContext): Phase[] {
     return result;
   };
   return [reconcileInfrastructure, controlPlanePhase, poolsPhase, reconcileNodesReady];
+}
+
+/**
+ * Where the control plane runs as processes beside the machines (kwok), they move to the new
+ * version first, before any machine is replaced.
+ */
+async function controlPlaneProcesses(ctx: ReconcileContext): Promise<PhaseResult> {
+  const { provider, ref, cluster } = ctx;
+  if (!provider.ensureControlPlaneVersion) return DONE;
+  const version = cluster.spec.kubernetesVersion;
+  const state = await provider.ensureControlPlaneVersion(ref, version);
+  if (!state.ready) {
+    const message = state.message ?? `restarting the control plane on ${version}`;
+    await ctx.progress.running(StepNames.controlPlaneRestart, 0, message);
+    return waitFor(message, state.retryAfterMs ?? POLL_MS);
+  }
+  await ctx.progress.done(StepNames.controlPlaneRestart);
+  return DONE;
 }
 
 function removedPools(ctx: ReconcileContext): string[] {

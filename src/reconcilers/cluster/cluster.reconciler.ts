@@ -10,15 +10,15 @@ import type { OperationRecord, ClusterRecord } from '../../persistence/records.j
 import type { ClustersRepository } from '../../persistence/clusters.repository.js';
 import type { MachinesRepository } from '../../persistence/machines.repository.js';
 import type { OperationsRepository } from '../../persistence/operations.repository.js';
-import type { ProviderRegistry, TenantCluster } from '../../providers/infrastructure-provider.js';
+import type { ProviderRegistry } from '../../providers/infrastructure-provider.js';
 import { buildStatus } from './cluster-status.js';
-import { ProgressReporter } from './progress-reporter.js';
 import type { ReconcileContext } from './reconcile-context.js';
 import { observeNodes } from './phases/nodes-ready.phase.js';
 import { retryDelayMs } from './backoff.js';
 import type { EventsRepository } from '../../persistence/events.repository.js';
 import { recordEvents, type PendingEvent } from './cluster-events.js';
 import { applyPhases, deletePhases } from './cluster-phases.js';
+import { buildContext } from './context-builder.js';
 
 export interface ReconcileOutcome {
   /** Look again after this long; absent when the cluster needs nothing until something changes. */
@@ -45,6 +45,8 @@ export interface ReconcileLogger {
  * time, and write status and Operation progress on the way. Safe to run again at any point.
  */
 export class ClusterReconciler {
+  private readonly inProgress = new Set<string>();
+
   constructor(
     private readonly clusters: ClustersRepository,
     private readonly machines: MachinesRepository,
@@ -60,6 +62,18 @@ export class ClusterReconciler {
   }
 
   async reconcile(clusterId: string): Promise<ReconcileOutcome> {
+    // The lease is per process (it renews under the same owner), so two jobs of one cluster in
+    // this process, such as its follow-up job, must also be kept apart here.
+    if (this.inProgress.has(clusterId)) return { result: 'locked', requeueAfterMs: 500 };
+    this.inProgress.add(clusterId);
+    try {
+      return await this.reconcileExclusive(clusterId);
+    } finally {
+      this.inProgress.delete(clusterId);
+    }
+  }
+
+  private async reconcileExclusive(clusterId: string): Promise<ReconcileOutcome> {
     const { workerId, leaseSeconds } = this.options;
     if (!(await this.clusters.acquireLease(clusterId, workerId, leaseSeconds))) {
       return { result: 'locked', requeueAfterMs: 2_000 };
@@ -102,7 +116,13 @@ export class ClusterReconciler {
       );
     }
     const pending: PendingEvent[] = [];
-    const ctx = await this.buildContext(cluster, operation, provider, pending);
+    const ctx = await buildContext(
+      { machines: this.machines, operations: this.operations },
+      cluster,
+      operation,
+      provider,
+      pending,
+    );
     try {
       return await this.act(ctx, operation);
     } catch (error) {
@@ -157,54 +177,6 @@ export class ClusterReconciler {
     await this.writeStatus(ctx, this.phaseWhileWorking(cluster), undefined, operation);
     if (operation) await this.operations.clearAttemptErrors(operation.id);
     return { result: 'waiting', requeueAfterMs };
-  }
-
-  private async buildContext(
-    cluster: ClusterRecord,
-    operation: OperationRecord | undefined,
-    provider: NonNullable<ReturnType<ProviderRegistry['get']>>,
-    pending: PendingEvent[],
-  ): Promise<ReconcileContext & { closeTenant(): Promise<void> }> {
-    const steps = operation ? await this.operations.steps(operation.id) : [];
-    let tenant: TenantCluster | undefined;
-    const ref = {
-      id: cluster.id,
-      name: cluster.name,
-      projectId: cluster.projectId,
-      spec: cluster.spec,
-    };
-    const ctx: ReconcileContext & { closeTenant(): Promise<void> } = {
-      cluster,
-      ref,
-      provider,
-      machines: this.machines,
-      progress: new ProgressReporter(this.operations, operation?.id, steps),
-      existing: await this.machines.listExisting(cluster.id),
-      conditions: cluster.status.conditions,
-      tenant: async () => (tenant ??= await provider.connectTenant(ref)),
-      closeTenant: async () => {
-        await tenant?.close();
-      },
-      setCondition: (type, ok, reason, message) => {
-        const before = ctx.conditions.find((c) => c.type === type);
-        const status = ok ? 'True' : 'False';
-        if (type !== ConditionTypes.Reconciling && before?.status !== status && (before || !ok)) {
-          pending.push({
-            type: ok ? 'Normal' : 'Warning',
-            reason,
-            message: `${type} is ${status}: ${message}`,
-          });
-        }
-        ctx.conditions = setCondition(ctx.conditions, {
-          type,
-          status: ok ? 'True' : 'False',
-          reason,
-          message,
-          observedGeneration: cluster.generation,
-        });
-      },
-    };
-    return ctx;
   }
 
   private async converged(

@@ -24,6 +24,8 @@ export interface ReconcileContext {
   bootDeadline?: number;
   conditions: Condition[];
   tenant(): Promise<TenantCluster>;
+  /** An event for people, written when the pass ends. */
+  recordEvent(type: 'Normal' | 'Warning', reason: string, message: string): void;
   setCondition(
     type: Condition['type'],
     ok: boolean,

@@ -7,6 +7,8 @@ import {
   type MachineRole,
 } from '../../../domain/machine.js';
 import type { NodePoolSpec } from '../../../domain/cluster.js';
+import { StepNames } from '../../../domain/plan.js';
+import { rolloutStep } from '../../../domain/rollout.js';
 import { mapWithConcurrency } from '../../../common/concurrency.js';
 import type { MachineRecord } from '../../../persistence/records.js';
 import {
@@ -16,6 +18,7 @@ import {
   type PhaseResult,
   type ReconcileContext,
 } from '../reconcile-context.js';
+import { observeNodes } from './nodes-ready.phase.js';
 
 /** Provider calls in flight at once while a group scales; a 50-node pool boots together. */
 const PROVIDER_CONCURRENCY = 32;
@@ -33,6 +36,12 @@ export interface MachineGroup {
   version: string;
   flavor: string;
   drainTimeoutMs: number;
+  /** What a drain still blocked after drainTimeoutMs does: fail the step, or delete anyway. */
+  onDrainTimeout: 'Fail' | 'Proceed';
+  maxSurge: number;
+  maxUnavailable: number;
+  /** Removals at once while rolling; the control plane takes one at a time. */
+  maxRemovalsInFlight?: number;
 }
 
 /**
@@ -47,8 +56,12 @@ export async function reconcileMachineGroup(
 ): Promise<PhaseResult> {
   await syncWithProvider(ctx, group);
   const liveMembers = inGroup(ctx, group).filter(isLiveMachine);
+  const outdated = liveMembers.filter((m) => isOutdated(m, group));
 
-  if (liveMembers.length < group.desired) {
+  let rolling: string | undefined;
+  if (outdated.length > 0) {
+    rolling = await rollOut(ctx, group, liveMembers);
+  } else if (liveMembers.length < group.desired) {
     await addMachines(ctx, group, group.desired - liveMembers.length);
   } else if (liveMembers.length > group.desired) {
     await chooseForRemoval(ctx, liveMembers, liveMembers.length - group.desired);
@@ -59,16 +72,18 @@ export async function reconcileMachineGroup(
   const running = members.filter((m) => m.phase === 'Running').length;
   const live = members.filter(isLiveMachine).length;
   const deleting = members.filter((m) => m.phase === 'Deleting').length;
+  const stale = members.filter((m) => isLiveMachine(m) && isOutdated(m, group)).length;
 
   // Machines still to come up, to be chosen for removal, or being removed.
   const remaining =
-    Math.max(0, group.desired - running) + Math.max(0, live - group.desired) + deleting;
-  if (running === group.desired && live === group.desired && deleting === 0) {
+    Math.max(0, group.desired - running) + Math.max(0, live - group.desired) + deleting + stale;
+  if (running === group.desired && live === group.desired && deleting === 0 && stale === 0) {
     await ctx.progress.done(group.step);
     return DONE;
   }
   const message =
     removal.blockedMessage ??
+    rolling ??
     `${running} of ${group.desired} machine${group.desired === 1 ? '' : 's'} running` +
       (deleting > 0 ? `, ${deleting} being removed` : '');
   await ctx.progress.remaining(group.step, remaining, message);
@@ -77,6 +92,62 @@ export async function reconcileMachineGroup(
     removal.retryAfterMs ??
       (ctx.bootDeadline !== undefined ? Math.max(10, ctx.bootDeadline - Date.now()) : POLL_MS),
   );
+}
+
+/** A machine of another version than its group's, or one asked to be replaced. */
+export function isOutdated(machine: MachineRecord, group: MachineGroup): boolean {
+  return machine.version !== group.version || machine.replaceReason !== null;
+}
+
+/**
+ * One pass of a rolling replacement: adds machines of the group's version and starts removing
+ * outdated ones as far as maxSurge and maxUnavailable allow, judged by node readiness.
+ * Returns a line for people saying where the rollout stands.
+ */
+async function rollOut(
+  ctx: ReconcileContext,
+  group: MachineGroup,
+  liveMembers: MachineRecord[],
+): Promise<string> {
+  const ready = await observeNodes(ctx);
+  if (ready === null) return 'waiting for the API server to answer before replacing machines';
+  const decision = rolloutStep({
+    desired: group.desired,
+    maxSurge: group.maxSurge,
+    maxUnavailable: group.maxUnavailable,
+    machines: liveMembers.map((m) => ({
+      id: m.id,
+      outdated: isOutdated(m, group),
+      available: m.phase === 'Running' && ready.has(m.nodeName ?? ''),
+    })),
+    removing: inGroup(ctx, group).filter((m) => m.phase === 'Deleting').length,
+    ...(group.maxRemovalsInFlight !== undefined
+      ? { maxRemovalsInFlight: group.maxRemovalsInFlight }
+      : {}),
+  });
+  for (const id of decision.remove) {
+    const victim = liveMembers.find((m) => m.id === id)!;
+    await setMachine(ctx, victim, { phase: 'Deleting', drainStartedAt: new Date() });
+    await ctx.progress.running(
+      StepNames.replaceMachine(victim.name),
+      0,
+      'a replacement is up; draining',
+    );
+  }
+  if (decision.create > 0) {
+    for (const m of liveMembers.filter((x) => isOutdated(x, group)).slice(0, decision.create)) {
+      await ctx.progress.running(
+        StepNames.replaceMachine(m.name),
+        0,
+        `adding a ${group.version} machine`,
+      );
+    }
+    await addMachines(ctx, group, decision.create);
+  }
+  const members = inGroup(ctx, group).filter(isLiveMachine);
+  const fresh = members.filter((m) => !isOutdated(m, group)).length;
+  const old = members.filter((m) => isOutdated(m, group)).length;
+  return `rolling to ${group.version}: ${fresh} of ${group.desired} machine${group.desired === 1 ? '' : 's'} replaced, ${old} to go`;
 }
 
 function isLiveMachine(machine: MachineRecord): boolean {
@@ -198,9 +269,11 @@ async function advanceRemovals(
 ): Promise<RemovalProgress> {
   const blocked: string[] = [];
   for (const machine of inGroup(ctx, group).filter((m) => m.phase === 'Deleting')) {
+    const step = StepNames.replaceMachine(machine.name);
     const observed = await ctx.provider.getMachine(ctx.ref, machine.name);
     if (!observed) {
       await setMachine(ctx, machine, { phase: 'Deleted' });
+      await ctx.progress.done(step);
       continue;
     }
     if (observed.state === 'deleting') continue;
@@ -208,14 +281,18 @@ async function advanceRemovals(
       const drained = await drainNode(ctx, group, machine);
       if (!drained.ok) {
         blocked.push(drained.message);
+        await ctx.progress.running(step, 0, drained.message);
         continue;
       }
     }
-    await ctx.provider.deleteMachine(ctx.ref, machine.name);
-    if (machine.nodeName) {
-      const tenant = await ctx.tenant();
-      await tenant.deleteNode(machine.nodeName);
+    const tenant = machine.nodeName ? await ctx.tenant() : undefined;
+    if (group.role === 'control-plane' && machine.nodeName && tenant?.removeEtcdMember) {
+      // Before the machine goes: etcd's quorum is then counted over the members that stay.
+      await tenant.removeEtcdMember(machine.nodeName);
     }
+    await ctx.provider.deleteMachine(ctx.ref, machine.name);
+    if (machine.nodeName) await tenant!.deleteNode(machine.nodeName);
+    await ctx.progress.running(step, 0, `deleting ${machine.name}`);
   }
   return blocked.length > 0 ? { blockedMessage: blocked.join('; '), retryAfterMs: 2_000 } : {};
 }
@@ -232,7 +309,17 @@ async function drainNode(
   const result = await tenant.drain(machine.nodeName!, { timeoutMs: DRAIN_WINDOW_MS });
   if (result.drained) return { ok: true };
   const pods = result.blockedBy.join(', ');
-  if (result.blockedBy.length > 0 && elapsed >= group.drainTimeoutMs) {
+  const timedOut = elapsed >= group.drainTimeoutMs;
+  // A machine being repaired is unhealthy already: its drain never holds the repair for long.
+  if (timedOut && (group.onDrainTimeout === 'Proceed' || machine.replaceReason !== null)) {
+    ctx.recordEvent(
+      'Warning',
+      'DrainTimeout',
+      `drain of node ${machine.nodeName} did not finish within ${Math.round(group.drainTimeoutMs / 1000)}s; deleting it anyway${pods ? `; pods still there: ${pods}` : ''}`,
+    );
+    return { ok: true };
+  }
+  if (result.blockedBy.length > 0 && timedOut) {
     throw new TerminalError(
       'DrainTimeout',
       `drain of node ${machine.nodeName} did not finish within ${Math.round(group.drainTimeoutMs / 1000)}s; PodDisruptionBudgets block the eviction of pods: ${pods}`,

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type Config } from '../../config/config.js';
+import { clusterSpecSchema } from '../../domain/cluster.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../../domain/versions.js';
+import type { DatabaseHandle, Db } from '../../persistence/database.js';
+import type { ClusterRecord, ProjectRecord } from '../../persistence/records.js';
+import { DATABASE, repositories } from '../../persistence/repositories.js';
+import { PROVIDERS, type ProviderRegistry } from '../../providers/infrastructure-provider.js';
+import { decodeCursor, SEQUENCE_CURSOR, toPage, type Page } from '../http/pagination.js';
+import { machineView } from '../representations.js';
+import type { MachineView } from '../schemas.js';
+
+/** What a cluster has beside its own document: machines, events, kubeconfig; server limits. */
+@Injectable()
+export class ClusterReadsService {
+  constructor(
+    @Inject(DATABASE) private readonly database: DatabaseHandle,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(PROVIDERS) private readonly providers: ProviderRegistry,
+  ) {}
+
+  private get db(): Db {
+    return this.database.db;
+  }
+
+  async listMachines(
+    project: ProjectRecord,
+    name: string,
+    query: { limit: number; cursor?: string; pool?: string },
+  ): Promise<Page<MachineView>> {
+    const cluster = await this.find(project, name);
+    const after = decodeCursor(query.cursor);
+    const rows = await repositories(this.db).machines.list(cluster.id, {
+      limit: query.limit + 1,
+      ...(after ? { after } : {}),
+      ...(query.pool ? { pool: query.pool } : {}),
+    });
+    return toPage(rows, query.limit, machineView);
+  }
+
+  /** What happened to the cluster, newest first. */
+  async events(project: ProjectRecord, name: string, query: { limit: number; cursor?: string }) {
+    const cluster = await this.find(project, name);
+    const before = decodeCursor(query.cursor, SEQUENCE_CURSOR);
+    const rows = await repositories(this.db).events.list(cluster.id, {
+      limit: query.limit + 1,
+      ...(before ? { before: Number(before) } : {}),
+    });
+    return toPage(rows, query.limit, (e) => ({
+      id: e.id,
+      at: e.at.toISOString(),
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+    }));
+  }
+
+  async kubeconfig(project: ProjectRecord, name: string): Promise<{ kubeconfig: string }> {
+    const cluster = await this.find(project, name);
+    const provider = this.providers.get(cluster.spec.provider);
+    const ref = {
+      id: cluster.id,
+      name: cluster.name,
+      projectId: cluster.projectId,
+      spec: cluster.spec,
+    };
+    const kubeconfig =
+      provider && cluster.status.endpoint ? await provider.adminKubeconfig(ref) : undefined;
+    if (!kubeconfig) {
+      throw new ConflictError(
+        cluster.status.endpoint
+          ? `the ${cluster.spec.provider} provider runs no Kubernetes API server, so there is no kubeconfig`
+          : `cluster "${name}" has no API endpoint yet; try again once its infrastructure is ready`,
+      );
+    }
+    return { kubeconfig };
+  }
+
+  serverConfig() {
+    return {
+      providers: [...this.providers.keys()],
+      kubernetesVersions: [...SUPPORTED_KUBERNETES_VERSIONS],
+      defaultKubernetesVersion: clusterSpecSchema.parse({ provider: 'fake' }).kubernetesVersion,
+      limits: { maxPoolReplicas: this.config.KAAS_MAX_POOL_REPLICAS },
+    };
+  }
+
+  private async find(project: ProjectRecord, name: string): Promise<ClusterRecord> {
+    const cluster = await repositories(this.db).clusters.findLiveByName(project.id, name);
+    if (!cluster)
+      throw new NotFoundError(`cluster "${name}" not found in project "${project.name}"`);
+    return cluster;
+  }
+}
