@@ -83,8 +83,22 @@ function planApply(input: PlanInput): PlannedStep[] {
       steps.push(replaceStep(machine, version, 'worker', input));
     }
   }
-  // Machines a former operation began to remove are finished first, and the plan says so.
-  const leftovers = machines.filter((m) => m.phase === 'Deleting');
+  // Machines a former operation began to remove are finished first, and the plan says so:
+  // an interrupted replacement keeps its per-machine step.
+  const deleting = machines.filter((m) => m.phase === 'Deleting');
+  const interrupted = deleting.filter((m) => {
+    const version = groupVersion(spec, m);
+    return version !== undefined && outdated(m, version);
+  });
+  for (const machine of interrupted) {
+    const name = machine.name ?? '(unnamed)';
+    steps.push({
+      name: StepNames.replaceMachine(name),
+      description: `Finish replacing ${machine.role === 'control-plane' ? 'control-plane machine ' : 'machine '}${name}: drain it and delete it`,
+      total: 1,
+    });
+  }
+  const leftovers = deleting.filter((m) => !interrupted.includes(m));
   for (const group of new Set(
     leftovers.map((m) => (m.role === 'control-plane' ? '' : (m.pool ?? ''))),
   )) {
@@ -120,6 +134,13 @@ function planApply(input: PlanInput): PlannedStep[] {
     total: Math.max(1, desired),
   });
   return steps;
+}
+
+/** The version a machine's group runs now; undefined for a pool that left the spec. */
+function groupVersion(spec: ClusterSpec, machine: ObservedMachine): string | undefined {
+  if (machine.role === 'control-plane') return spec.kubernetesVersion;
+  const pool = spec.nodePools.find((p) => p.name === machine.pool);
+  return pool ? (pool.version ?? spec.kubernetesVersion) : undefined;
 }
 
 function outdated(machine: ObservedMachine, version: string): boolean {

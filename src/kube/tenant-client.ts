@@ -18,6 +18,7 @@ import type {
   TenantNode,
 } from '../providers/infrastructure-provider.js';
 import { isNotFound, isUnreachable, kubeMessage, kubeStatus } from './kube-errors.js';
+import { apiServerExec, removeEtcdMember } from './etcd-members.js';
 
 export const FIELD_MANAGER = 'kaas';
 
@@ -45,6 +46,22 @@ export class TenantKubeClient implements TenantCluster {
     const config = new KubeConfig();
     config.loadFromString(kubeconfig);
     return new TenantKubeClient(config);
+  }
+
+  /**
+   * For kubeadm clusters, whose etcd runs on the control-plane machines: removes a node's etcd
+   * member through another member, reached with the API server's exec. Providers of such
+   * clusters expose this as TenantCluster.removeEtcdMember.
+   */
+  async removeStackedEtcdMember(nodeName: string): Promise<void> {
+    const pods = await this.core.listNamespacedPod({
+      namespace: 'kube-system',
+      labelSelector: 'component=etcd,tier=control-plane',
+    });
+    const running = pods.items
+      .filter((p) => p.status?.phase === 'Running')
+      .map((p) => p.metadata!.name!);
+    await removeEtcdMember(apiServerExec(this.config), running, nodeName);
   }
 
   /** The server's version, or null while it does not answer. */

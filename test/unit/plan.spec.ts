@@ -191,6 +191,41 @@ describe('planCluster', () => {
     expect(steps[0]!.description).toContain('repair: NodeNotReady');
   });
 
+  it('keeps the per-machine step of a replacement a cancelled operation left half-way', () => {
+    const spec = clusterSpec({
+      kubernetesVersion: '1.37.2',
+      nodePools: [{ name: 'w', replicas: 1 }],
+    });
+    const machines = [
+      {
+        name: 'cp',
+        role: 'control-plane' as const,
+        pool: null,
+        phase: 'Running' as const,
+        version: '1.37.2',
+      },
+      {
+        name: 'w-new',
+        role: 'worker' as const,
+        pool: 'w',
+        phase: 'Running' as const,
+        version: '1.37.2',
+      },
+      {
+        name: 'w-old',
+        role: 'worker' as const,
+        pool: 'w',
+        phase: 'Deleting' as const,
+        version: '1.36.3',
+      },
+    ];
+    const steps = planCluster({ spec, deleting: false, machines, infrastructureReady: true });
+    expect(steps.map((s) => [s.name, s.description])).toEqual([
+      ['replace/w-old', 'Finish replacing machine w-old: drain it and delete it'],
+      ['nodes-ready', 'Wait until all 2 nodes are Ready'],
+    ]);
+  });
+
   it('plans a delete as machines, infrastructure, then verification', () => {
     const machines = [...running('control-plane', null, 3), ...running('worker', 'workers', 2)];
     const steps = planCluster({
