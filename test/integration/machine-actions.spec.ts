@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
+import { eventually, httpClient } from '../support/http.js';
+
+/**
+ * Upgrades, repairs and resume through the HTTP API on the fake provider, real PostgreSQL and
+ * Redis: what a user sees of machine replacement, and the refusals they get.
+ */
+describe('machine replacement through the API', () => {
+  let server: RunningServer;
+  let dropDatabase: () => Promise<void>;
+  let api: ReturnType<typeof httpClient>;
+  const base = '/v1/projects/default/clusters';
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    dropDatabase = db.drop;
+    server = await startServer('all', testConfig({ KAAS_DATABASE_URL: db.url }));
+    api = httpClient(server.url, ADMIN_TOKEN);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await dropDatabase?.();
+  });
+
+  const finished = (id: string) =>
+    eventually(
+      () => api('GET', `/v1/projects/default/operations/${id}`),
+      (a) => ['Succeeded', 'Failed', 'Cancelled'].includes(a.body.status),
+      60_000,
+    ).then((a) => a.body);
+  const machines = async (cluster: string) =>
+    (await api('GET', `${base}/${cluster}/machines`)).body.items as {
+      name: string;
+      pool: string | null;
+      role: string;
+      version: string;
+      phase: string;
+    }[];
+
+  it('upgrades a cluster: an Upgrade Operation with one step per machine, all on the new version', async () => {
+    const created = await api('POST', base, {
+      body: {
+        name: 'rolling',
+        spec: {
+          provider: 'fake',
+          kubernetesVersion: '1.36',
+          nodePools: [{ name: 'w', replicas: 2 }],
+        },
+      },
+    });
+    expect((await finished(created.body.id)).status).toBe('Succeeded');
+    const before = await machines('rolling');
+
+    const dry = await api('PATCH', `${base}/rolling?dryRun=true`, {
+      body: { spec: { kubernetesVersion: '1.37' } },
+    });
+    expect(dry.status).toBe(200);
+    expect(dry.body.operationType).toBe('Upgrade');
+
+    const upgrade = await api('PATCH', `${base}/rolling`, {
+      body: { spec: { kubernetesVersion: '1.37' } },
+    });
+    expect(upgrade.status).toBe(202);
+    expect(upgrade.body.type).toBe('Upgrade');
+    expect(upgrade.body.steps.map((s: { name: string }) => s.name)).toEqual([
+      ...before.filter((m) => m.role === 'control-plane').map((m) => `replace/${m.name}`),
+      ...before.filter((m) => m.role === 'worker').map((m) => `replace/${m.name}`),
+      'nodes-ready',
+    ]);
+    const done = await finished(upgrade.body.id);
+    expect(done.status).toBe('Succeeded');
+    expect(done.steps.every((s: { status: string }) => s.status === 'Done')).toBe(true);
+    const after = await machines('rolling');
+    expect(after.map((m) => m.version)).toEqual(['1.37.2', '1.37.2', '1.37.2']);
+    expect(after.map((m) => m.name).filter((n) => before.some((b) => b.name === n))).toEqual([]);
+    const cluster = (await api('GET', `${base}/rolling`)).body;
+    expect(cluster.status.controlPlaneVersion).toBe('1.37.2');
+    expect(cluster.status.nodePools[0].versions).toEqual(['1.37.2']);
+  });
+
+  it('answers 422 for a downgrade, naming both versions', async () => {
+    const down = await api('PATCH', `${base}/rolling`, {
+      body: { spec: { kubernetesVersion: '1.36' } },
+    });
+    expect(down.status).toBe(422);
+    expect(down.body.errors).toContainEqual({
+      field: 'spec.kubernetesVersion',
+      message: 'cannot downgrade the control plane from 1.37.2 to 1.36.3',
+    });
+  });
+
+  it('repairs a worker by hand: a Repair Operation replaces it in its pool', async () => {
+    const [victim] = (await machines('rolling')).filter((m) => m.role === 'worker');
+    const answer = await api('POST', `${base}/rolling/machines/${victim!.name}/repair`, {
+      body: { reason: 'disk errors in dmesg' },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ type: 'Repair' });
+    expect(answer.body.steps[0]).toMatchObject({ name: `replace/${victim!.name}` });
+    expect(answer.body.steps[0].description).toContain('repair: Manual: disk errors in dmesg');
+    expect((await finished(answer.body.id)).status).toBe('Succeeded');
+    const workers = (await machines('rolling')).filter((m) => m.role === 'worker');
+    expect(workers).toHaveLength(2);
+    expect(workers.map((m) => m.name)).not.toContain(victim!.name);
+    const events = (await api('GET', `${base}/rolling/events`)).body.items as { reason: string }[];
+    expect(events.map((e) => e.reason)).toContain('RepairStarted');
+  });
+
+  it('refuses to repair the only control-plane machine, and unknown machines', async () => {
+    const [cp] = (await machines('rolling')).filter((m) => m.role === 'control-plane');
+    const refused = await api('POST', `${base}/rolling/machines/${cp!.name}/repair`, { body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain("would lose etcd's quorum");
+    const missing = await api('POST', `${base}/rolling/machines/rolling-w-nope1/repair`, {
+      body: {},
+    });
+    expect(missing.status).toBe(404);
+  });
+
+  it('resumes nothing on a converged cluster, and refuses while an Operation runs', async () => {
+    const idle = await api('POST', `${base}/rolling/resume`);
+    expect(idle.status).toBe(200);
+    expect(idle.body.name).toBe('rolling');
+    const scale = await api('POST', `${base}/rolling/nodePools/w/scale`, { body: { replicas: 4 } });
+    const busy = await api('POST', `${base}/rolling/resume`);
+    expect(busy.status).toBe(409);
+    await finished(scale.body.id);
+  });
+});
