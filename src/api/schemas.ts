@@ -277,6 +277,19 @@ export const ServerConfigSchema = z
     kubernetesVersions: z.array(z.string()),
     defaultKubernetesVersion: z.string(),
     limits: z.object({ maxPoolReplicas: z.int() }),
+    versionsByProvider: z.array(
+      z.object({
+        provider: z.enum(PROVIDER_NAMES),
+        versions: z.array(
+          z.object({ version: z.string(), available: z.boolean(), artefact: z.string() }),
+        ),
+      }),
+    ),
+    upgradeRules: z.object({
+      controlPlaneMinorsPerUpgrade: z.int(),
+      kubeletMaxMinorSkew: z.int(),
+      downgrades: z.boolean(),
+    }),
   })
   .meta({ id: 'ServerConfig' });
 

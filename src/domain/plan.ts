@@ -83,8 +83,40 @@ function planApply(input: PlanInput): PlannedStep[] {
       steps.push(replaceStep(machine, version, 'worker', input));
     }
   }
-  // Machines a former operation began to remove are finished first, and the plan says so:
-  // an interrupted replacement keeps its per-machine step.
+  steps.push(...unfinishedRemovals(spec, machines, steps));
+  const removedPools = new Set(
+    live
+      .filter((m) => m.role === 'worker' && !spec.nodePools.some((p) => p.name === m.pool))
+      .map((m) => m.pool ?? ''),
+  );
+  for (const pool of removedPools) {
+    if (steps.some((s) => s.name === StepNames.nodePool(pool))) continue;
+    const count = live.filter((m) => m.role === 'worker' && (m.pool ?? '') === pool).length;
+    steps.push({
+      name: StepNames.nodePool(pool),
+      description: `Remove pool ${pool}: drain and delete ${count} machine${plural(count)}`,
+      total: count,
+    });
+  }
+  const desired = desiredMachineCount(spec);
+  steps.push({
+    name: StepNames.nodesReady,
+    description: `Wait until all ${desired} node${plural(desired)} are Ready`,
+    total: Math.max(1, desired),
+  });
+  return steps;
+}
+
+/**
+ * Machines a former operation began to remove are finished first, and the plan says so: an
+ * interrupted replacement keeps its per-machine step.
+ */
+function unfinishedRemovals(
+  spec: ClusterSpec,
+  machines: ObservedMachine[],
+  planned: PlannedStep[],
+): PlannedStep[] {
+  const steps: PlannedStep[] = [];
   const deleting = machines.filter((m) => m.phase === 'Deleting');
   const interrupted = deleting.filter((m) => {
     const version = groupVersion(spec, m);
@@ -106,33 +138,13 @@ function planApply(input: PlanInput): PlannedStep[] {
       (m) => (m.role === 'control-plane' ? '' : (m.pool ?? '')) === group,
     ).length;
     const name = group === '' ? StepNames.controlPlane : StepNames.nodePool(group);
-    if (steps.some((s) => s.name === name)) continue;
+    if (planned.some((s) => s.name === name)) continue;
     steps.push({
       name,
       description: `Finish removing ${count} machine${plural(count)} from the ${group === '' ? 'control plane' : `pool ${group}`}`,
       total: count,
     });
   }
-  const removedPools = new Set(
-    live
-      .filter((m) => m.role === 'worker' && !spec.nodePools.some((p) => p.name === m.pool))
-      .map((m) => m.pool ?? ''),
-  );
-  for (const pool of removedPools) {
-    if (steps.some((s) => s.name === StepNames.nodePool(pool))) continue;
-    const count = live.filter((m) => m.role === 'worker' && (m.pool ?? '') === pool).length;
-    steps.push({
-      name: StepNames.nodePool(pool),
-      description: `Remove pool ${pool}: drain and delete ${count} machine${plural(count)}`,
-      total: count,
-    });
-  }
-  const desired = desiredMachineCount(spec);
-  steps.push({
-    name: StepNames.nodesReady,
-    description: `Wait until all ${desired} node${plural(desired)} are Ready`,
-    total: Math.max(1, desired),
-  });
   return steps;
 }
 

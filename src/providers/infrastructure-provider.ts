@@ -10,6 +10,13 @@ import type { MachineRole } from '../domain/machine.js';
 export interface InfrastructureProvider {
   readonly name: ProviderName;
 
+  /**
+   * The Kubernetes versions this provider can run and what each is made of (binaries built,
+   * a node image pinned by digest, a cloud image): the provider's part of the version
+   * catalogue served by serverConfig.
+   */
+  kubernetesVersions(): ProviderVersion[];
+
   /** Checks what can be checked before anything is created; problems answer 422 at request time. */
   preflight(spec: ClusterSpec): Promise<FieldProblem[]>;
 
@@ -44,6 +51,14 @@ export interface InfrastructureProvider {
 
   /** A cluster-admin kubeconfig for the user; undefined where there is no API server yet (or at all). */
   adminKubeconfig(cluster: ClusterRef): Promise<string | undefined>;
+}
+
+export interface ProviderVersion {
+  version: string;
+  /** False when its artefact is missing here (binaries not built, image not found). */
+  available: boolean;
+  /** What clusters of this version are made of, for people. */
+  artefact: string;
 }
 
 export interface ClusterRef {

@@ -13,6 +13,7 @@ const METHODS = [
   'listTaggedResources',
   'connectTenant',
   'adminKubeconfig',
+  'ensureControlPlaneVersion',
 ] as const satisfies readonly (keyof InfrastructureProvider)[];
 
 /** Wraps a provider so every call is counted and timed by method and outcome. */
@@ -22,6 +23,8 @@ export function instrumentProvider(
 ): InfrastructureProvider {
   const wrapped = Object.create(provider) as Record<string, unknown>;
   for (const method of METHODS) {
+    // Optional methods a provider leaves out stay absent on the wrapper too.
+    if (typeof provider[method] !== 'function') continue;
     const original = (provider[method] as (...args: unknown[]) => Promise<unknown>).bind(provider);
     wrapped[method] = async (...args: unknown[]) => {
       const labels = { provider: provider.name, method };

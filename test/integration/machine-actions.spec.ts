@@ -41,6 +41,22 @@ describe('machine replacement through the API', () => {
       phase: string;
     }[];
 
+  it('publishes the version catalogue per provider and the upgrade rules', async () => {
+    const config = (await api('GET', '/v1/serverConfig')).body;
+    expect(config.upgradeRules).toEqual({
+      controlPlaneMinorsPerUpgrade: 1,
+      kubeletMaxMinorSkew: 3,
+      downgrades: false,
+    });
+    const fake = config.versionsByProvider.find((p: { provider: string }) => p.provider === 'fake');
+    expect(
+      fake.versions.map((v: { version: string; available: boolean }) => [v.version, v.available]),
+    ).toEqual([
+      ['1.36.3', true],
+      ['1.37.2', true],
+    ]);
+  });
+
   it('upgrades a cluster: an Upgrade Operation with one step per machine, all on the new version', async () => {
     const created = await api('POST', base, {
       body: {

@@ -424,6 +424,19 @@ export type ServerConfig = {
     limits: {
         maxPoolReplicas: number;
     };
+    versionsByProvider: Array<{
+        provider: 'fake' | 'kwok' | 'openstack' | 'kind';
+        versions: Array<{
+            version: string;
+            available: boolean;
+            artefact: string;
+        }>;
+    }>;
+    upgradeRules: {
+        controlPlaneMinorsPerUpgrade: number;
+        kubeletMaxMinorSkew: number;
+        downgrades: boolean;
+    };
 };
 
 /**

@@ -3,6 +3,7 @@ import { CONFIG, type Config } from '../../config/config.js';
 import { clusterSpecSchema } from '../../domain/cluster.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../../domain/versions.js';
+import { KUBELET_MAX_MINOR_SKEW } from '../../domain/upgrade-rules.js';
 import type { DatabaseHandle, Db } from '../../persistence/database.js';
 import type { ClusterRecord, ProjectRecord } from '../../persistence/records.js';
 import { DATABASE, repositories } from '../../persistence/repositories.js';
@@ -83,6 +84,15 @@ export class ClusterReadsService {
       kubernetesVersions: [...SUPPORTED_KUBERNETES_VERSIONS],
       defaultKubernetesVersion: clusterSpecSchema.parse({ provider: 'fake' }).kubernetesVersion,
       limits: { maxPoolReplicas: this.config.KAAS_MAX_POOL_REPLICAS },
+      versionsByProvider: [...this.providers.values()].map((p) => ({
+        provider: p.name,
+        versions: p.kubernetesVersions(),
+      })),
+      upgradeRules: {
+        controlPlaneMinorsPerUpgrade: 1,
+        kubeletMaxMinorSkew: KUBELET_MAX_MINOR_SKEW,
+        downgrades: false,
+      },
     };
   }
 

@@ -1,5 +1,6 @@
 import type { ClusterSpec } from '../../domain/cluster.js';
 import type { FieldProblem } from '../../domain/errors.js';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../../domain/versions.js';
 import type {
   ClusterRef,
   DrainResult,
@@ -7,6 +8,7 @@ import type {
   InfrastructureState,
   MachineRequest,
   ProviderMachine,
+  ProviderVersion,
   TaggedResource,
   TenantCluster,
   TenantNode,
@@ -40,6 +42,14 @@ export class FakeProvider implements InfrastructureProvider {
   ) {
     this.faults = options.faults ?? new FaultInjector();
     this.now = options.now ?? (() => new Date());
+  }
+
+  kubernetesVersions(): ProviderVersion[] {
+    return SUPPORTED_KUBERNETES_VERSIONS.map((version) => ({
+      version,
+      available: true,
+      artefact: 'simulated machines (records in the database)',
+    }));
   }
 
   async preflight(spec: ClusterSpec): Promise<FieldProblem[]> {

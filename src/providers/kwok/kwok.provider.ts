@@ -10,6 +10,7 @@ import type {
   InfrastructureState,
   MachineRequest,
   ProviderMachine,
+  ProviderVersion,
   TaggedResource,
   TenantCluster,
 } from '../infrastructure-provider.js';
@@ -50,6 +51,23 @@ export class KwokProvider implements InfrastructureProvider {
   /** kwokctl's name for a cluster: from the random end of its id, so names never collide. */
   static clusterName(clusterId: string): string {
     return `kaas-${clusterId.replace(/-/g, '').slice(-12)}`;
+  }
+
+  /** Every pinned version, available where its binaries were built. */
+  kubernetesVersions(): ProviderVersion[] {
+    return this.tools.versions.kubeVersions.map((version) => {
+      let available = true;
+      try {
+        this.tools.kubernetes(version);
+      } catch {
+        available = false;
+      }
+      return {
+        version,
+        available,
+        artefact: `kube-apiserver, controller manager, scheduler and etcd ${version} built from the Go modules; nodes simulated by kwok ${this.tools.versions.kwok}`,
+      };
+    });
   }
 
   async preflight(spec: ClusterSpec): Promise<FieldProblem[]> {
