@@ -73,6 +73,21 @@ export class KaasApi {
     );
   }
 
+  resumeCluster(cluster: string) {
+    return this.call<Operation | Cluster>(
+      this.sdk.resumeCluster({ path: { ...this.project, cluster } }),
+    );
+  }
+
+  repairMachine(cluster: string, machine: string, reason?: string) {
+    return this.call<Operation>(
+      this.sdk.repairMachine({
+        path: { ...this.project, cluster, machine },
+        body: reason ? { reason } : {},
+      }),
+    );
+  }
+
   deleteCluster(cluster: string) {
     return this.call<Operation | Plan>(
       this.sdk.deleteCluster({ path: { ...this.project, cluster } }),

@@ -167,7 +167,7 @@ describe('kaasctl against the real service', () => {
     expect(watch.stderr).toMatch(/100% Succeeded/);
   });
 
-  it('patches with --set and from a file, and shows the 422 of an upgrade', async () => {
+  it('patches with --set and from a file, and shows the 422 of a downgrade', async () => {
     const set = await kaasctl('clusters', 'patch', 'cli', '--set', 'spec.labels.team=ml', '--wait');
     expect(set.code).toBe(0);
     const file = join(home, 'patch.yaml');
@@ -176,14 +176,36 @@ describe('kaasctl against the real service', () => {
     const cluster = JSON.parse((await kaasctl('clusters', 'get', 'cli', '-o', 'json')).stdout);
     expect(cluster.spec.labels).toEqual({ team: 'ml', tier: 'gold' });
 
-    const upgrade = await kaasctl('clusters', 'upgrade', 'cli', '1.36.3');
-    // Today the server refuses rolling upgrades with a 422; once it offers them this passes too.
-    if (upgrade.code === 0) expect(upgrade.stdout).toMatch(/operation \S+ (Upgrade|Update)/);
-    else {
-      expect(upgrade.code).toBe(1);
-      expect(upgrade.stderr).toMatch(/^error: .+: .+\n/);
-      expect(upgrade.stderr).toMatch(/\n {2}spec\.\S+: /);
-    }
+    const downgrade = await kaasctl('clusters', 'upgrade', 'cli', '1.36.3');
+    expect(downgrade.code).toBe(1);
+    expect(downgrade.stderr).toMatch(/^error: .+: .+\n/);
+    expect(downgrade.stderr).toContain(
+      '  spec.kubernetesVersion: cannot downgrade the control plane from 1.37.2 to 1.36.3',
+    );
+  });
+
+  it('repairs a machine with --wait: it is replaced in its pool', async () => {
+    const before = JSON.parse(
+      (await kaasctl('machines', 'list', 'cli', '--pool', 'workers', '-o', 'json')).stdout,
+    ) as { name: string }[];
+    const victim = before[0]!.name;
+    const run = await kaasctl(
+      'machines',
+      'repair',
+      'cli',
+      victim,
+      '--reason',
+      'bad disk',
+      '--wait',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/operation \S+ Repair/);
+    expect(run.stderr).toMatch(/100% Succeeded/);
+    const after = JSON.parse(
+      (await kaasctl('machines', 'list', 'cli', '--pool', 'workers', '-o', 'json')).stdout,
+    ) as { name: string }[];
+    expect(after).toHaveLength(before.length);
+    expect(after.map((m) => m.name)).not.toContain(victim);
   });
 
   it('fails kubeconfig with exit 1 and the 409 message on a fake cluster', async () => {

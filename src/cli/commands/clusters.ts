@@ -121,6 +121,16 @@ function addScaleAndUpgrade(clusters: Command): void {
     .action(async (name: string, version: string, opts: MutationFlags, cmd) => {
       await patchCluster(apiFor(cmd), name, { spec: { kubernetesVersion: version } }, opts);
     });
+  clusters
+    .command('resume')
+    .description('pick up work a cancelled or failed operation left (a paused upgrade)')
+    .argument('<cluster>')
+    .addOption(waitOption())
+    .addOption(outputOption().default(undefined))
+    .action(async (name: string, opts: MutationFlags, cmd) => {
+      const api = apiFor(cmd);
+      await reportMutation(api, await api.resumeCluster(name), opts);
+    });
 }
 
 function addDelete(clusters: Command): void {

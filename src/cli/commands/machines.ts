@@ -1,6 +1,7 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Machine } from '../api-types.js';
 import { apiFor } from '../connection.js';
+import { reportMutation, type MutationFlags } from '../mutation.js';
 import { outputOption, printResult, type Column, type OutputFormat } from '../output.js';
 
 const COLUMNS: Column<Machine>[] = [
@@ -25,5 +26,19 @@ export function machinesCommand(): Command {
       const list = await api.listMachines(cluster, opts.pool);
       printResult(opts.output, list.items, COLUMNS);
     });
+  machines
+    .command('repair')
+    .description('replace a machine: a new one joins its pool, the old one is drained and deleted')
+    .argument('<cluster>')
+    .argument('<machine>')
+    .option('--reason <text>', 'why, for the operation and the cluster events')
+    .addOption(new Option('--wait', 'follow the operation until it ends'))
+    .addOption(outputOption().default(undefined))
+    .action(
+      async (cluster: string, machine: string, opts: MutationFlags & { reason?: string }, cmd) => {
+        const api = apiFor(cmd);
+        await reportMutation(api, await api.repairMachine(cluster, machine, opts.reason), opts);
+      },
+    );
   return machines;
 }
