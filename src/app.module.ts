@@ -18,6 +18,7 @@ import { ClustersService } from './api/clusters/clusters.service.js';
 import { ClusterActionsService } from './api/clusters/cluster-actions.service.js';
 import { ClusterReadsService } from './api/clusters/cluster-reads.service.js';
 import { MachineRepairs } from './reconcilers/machine-repairs.js';
+import { RateLimiter } from './api/http/rate-limiter.js';
 import { OperationsService } from './api/operations/operations.service.js';
 import { ProjectsService } from './api/projects/projects.service.js';
 import { AuthService } from './auth/auth.service.js';
@@ -73,6 +74,7 @@ export class AppModule {
     ];
     const apiProviders: Provider[] = [
       { provide: APP_GUARD, useClass: AuthGuard },
+      RateLimiter,
       { provide: TokensRepository, useFactory: () => repositories(database.db).tokens },
       { provide: ProjectsRepository, useFactory: () => repositories(database.db).projects },
       AuthService,

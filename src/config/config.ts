@@ -68,6 +68,12 @@ export const configSchema = z.object({
   KAAS_QUOTA_NODES: positiveInt(500),
   KAAS_MAX_POOL_REPLICAS: positiveInt(1000),
   KAAS_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
+  /** How long an Idempotency-Key is remembered (its answer replayed) before it is forgotten. */
+  KAAS_IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+  /** Requests per second each API token may make on average (0: no limit)… */
+  KAAS_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
+  /** …and in a burst. */
+  KAAS_RATE_LIMIT_BURST: positiveInt(200),
 });
 
 export type Config = z.infer<typeof configSchema>;

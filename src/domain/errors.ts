@@ -79,6 +79,19 @@ export class PayloadTooLargeError extends DomainError {
   readonly title = 'Payload too large';
 }
 
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+  readonly type = 'too-many-requests';
+  readonly title = 'Too many requests';
+  constructor(
+    message: string,
+    /** Sent as Retry-After: when the next request will be accepted. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A failure worth retrying: the Operation keeps running and shows the message. */
 export class TransientError extends Error {
   constructor(

@@ -76,7 +76,7 @@ export interface RouteDoc {
     required?: boolean;
     schema?: Record<string, unknown>;
   }[];
-  /** Statuses of errors this route can answer besides 400, 401, 403, 404 and 500. */
+  /** Statuses of errors this route can answer besides 400, 401, 403, 404, 429 and 500. */
   errors?: number[];
   /** The success status when the handler does not set one. */
   defaultStatus?: number;
@@ -91,6 +91,7 @@ const ERROR_TEXT: Record<number, string> = {
   412: 'If-Match does not match the current resourceVersion',
   413: 'Body too large',
   422: 'Well-formed but not acceptable (problem details name the field)',
+  429: 'Too many requests from this token; Retry-After says when to come back',
   500: 'Unexpected server error',
 };
 
@@ -153,7 +154,8 @@ function responseDecorators(doc: RouteDoc): MethodDecorator[] {
         : { schema: Array.isArray(schema) ? { oneOf: schema.map(ref) } : ref(schema) }),
     }),
   );
-  const errors = doc.access === 'public' ? [500] : [400, 401, 403, 404, 500, ...(doc.errors ?? [])];
+  const errors =
+    doc.access === 'public' ? [500] : [400, 401, 403, 404, 429, 500, ...(doc.errors ?? [])];
   const problems = [...new Set(errors)].sort().map((status) =>
     ApiResponse({
       status,

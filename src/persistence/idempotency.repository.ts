@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { idempotencyKeys } from './schema.js';
 
@@ -34,5 +34,14 @@ export class IdempotencyRepository {
       .update(idempotencyKeys)
       .set({ statusCode, response })
       .where(and(eq(idempotencyKeys.projectId, projectId), eq(idempotencyKeys.key, key)));
+  }
+
+  /** Forgets keys older than `before`: a retry that late is a new request. */
+  async deleteOlderThan(before: Date): Promise<number> {
+    const rows = await this.db
+      .delete(idempotencyKeys)
+      .where(lt(idempotencyKeys.createdAt, before))
+      .returning({ key: idempotencyKeys.key });
+    return rows.length;
   }
 }

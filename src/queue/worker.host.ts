@@ -152,9 +152,13 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async handleResync(): Promise<void> {
-    const ids = await repositories(this.database.db).clusters.findNeedingResync(10_000);
+    const repos = repositories(this.database.db);
+    const ids = await repos.clusters.findNeedingResync(10_000);
     for (const id of ids) await this.queue.enqueue(id);
     if (ids.length > 0) this.logger.debug(`resync enqueued ${ids.length} clusters`);
+    const ttlMs = this.config.KAAS_IDEMPOTENCY_TTL_HOURS * 3_600_000;
+    const forgotten = await repos.idempotency.deleteOlderThan(new Date(Date.now() - ttlMs));
+    if (forgotten > 0) this.logger.debug(`forgot ${forgotten} expired idempotency keys`);
   }
 
   /** Stops taking jobs and waits for the running ones, up to the shutdown timeout. */

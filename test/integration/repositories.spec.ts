@@ -10,6 +10,8 @@ import { uuidv7 } from '../../src/domain/ids.js';
 import { runIdempotent } from '../../src/api/idempotency.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { clusterSpec } from '../support/factories.js';
+import { eq } from 'drizzle-orm';
+import { idempotencyKeys } from '../../src/persistence/schema.js';
 import { createTestDatabase } from '../support/postgres.js';
 
 /** The same repository behaviour on real PostgreSQL and on the embedded database. */
@@ -154,6 +156,29 @@ describe.each([
     await expect(
       runIdempotent(database.db, projectId, 'key-1', { a: 2 }, work),
     ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('forgets idempotency keys older than their time to live, and only those', async () => {
+    await repos.idempotency.insert(projectId, 'old-key', {
+      requestHash: 'h',
+      statusCode: 202,
+      response: {},
+    });
+    await repos.idempotency.insert(projectId, 'new-key', {
+      requestHash: 'h',
+      statusCode: 202,
+      response: {},
+    });
+    await database.db
+      .update(idempotencyKeys)
+      .set({ createdAt: new Date(Date.now() - 25 * 3_600_000) })
+      .where(eq(idempotencyKeys.key, 'old-key'));
+    const forgotten = await repos.idempotency.deleteOlderThan(
+      new Date(Date.now() - 24 * 3_600_000),
+    );
+    expect(forgotten).toBe(1);
+    expect(await repos.idempotency.find(projectId, 'old-key')).toBeUndefined();
+    expect(await repos.idempotency.find(projectId, 'new-key')).toBeDefined();
   });
 
   it('runs concurrent identical requests exactly once', async () => {

@@ -489,6 +489,10 @@ export type ListProjectsErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -533,6 +537,10 @@ export type CreateProjectErrors = {
      * Conflicts with the current state
      */
     409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -580,6 +588,10 @@ export type GetProjectErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -626,6 +638,10 @@ export type ListTokensErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -671,6 +687,10 @@ export type CreateTokenErrors = {
      * Not found (another project’s resources answer 404 too)
      */
     404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -721,6 +741,10 @@ export type RevokeTokenErrors = {
      * Not found (another project’s resources answer 404 too)
      */
     404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -777,6 +801,10 @@ export type ListAuditRecordsErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -831,6 +859,10 @@ export type ListClustersErrors = {
      * Not found (another project’s resources answer 404 too)
      */
     404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -897,6 +929,10 @@ export type CreateClusterErrors = {
      */
     422: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -960,6 +996,10 @@ export type DeleteClusterErrors = {
      */
     409: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -1013,6 +1053,10 @@ export type GetClusterErrors = {
      * Not found (another project’s resources answer 404 too)
      */
     404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -1091,6 +1135,10 @@ export type UpdateClusterErrors = {
      */
     422: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -1168,6 +1216,10 @@ export type ScaleNodePoolErrors = {
      */
     422: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -1231,6 +1283,10 @@ export type ListClusterEventsErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -1284,6 +1340,10 @@ export type GetKubeconfigErrors = {
      * Conflicts with the current state
      */
     409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -1348,6 +1408,10 @@ export type ListMachinesErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -1401,6 +1465,10 @@ export type ResumeClusterErrors = {
      * Conflicts with the current state
      */
     409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -1463,6 +1531,10 @@ export type RepairMachineErrors = {
      * Conflicts with the current state
      */
     409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -1527,6 +1599,10 @@ export type ListOperationsErrors = {
      */
     404: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -1576,6 +1652,10 @@ export type GetOperationErrors = {
      * Not found (another project’s resources answer 404 too)
      */
     404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */
@@ -1631,6 +1711,10 @@ export type CancelOperationErrors = {
      */
     409: Problem;
     /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
      * Unexpected server error
      */
     500: Problem;
@@ -1671,6 +1755,10 @@ export type GetServerConfigErrors = {
      * Not found (another project’s resources answer 404 too)
      */
     404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
     /**
      * Unexpected server error
      */

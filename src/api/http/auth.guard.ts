@@ -10,6 +10,7 @@ import { AuthService } from '../../auth/auth.service.js';
 import type { Principal } from '../../auth/principal.js';
 import type { ProjectRecord } from '../../persistence/records.js';
 import { ACCESS_METADATA, type Access } from '../../openapi/route.decorator.js';
+import { RateLimiter } from './rate-limiter.js';
 
 export type AuthenticatedRequest = FastifyRequest & {
   principal?: Principal;
@@ -26,6 +27,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly auth: AuthService,
     private readonly reflector: Reflector,
+    private readonly limits: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,6 +43,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = await this.auth.authenticate(request.headers.authorization);
     request.principal = principal;
+    await this.limits.take(principal.tokenId);
     if (access === 'platform-admin') {
       this.auth.requirePlatformAdmin(principal);
       return true;

@@ -9,7 +9,7 @@ import {
 import { OpenApiDocumentHolder } from '../../openapi/openapi-document.holder.js';
 import { RouteTable } from './route-table.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, TooManyRequestsError } from '../../domain/errors.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';
 
 const TITLES: Record<number, [string, string]> = {
@@ -97,6 +97,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         path,
         String(request.id),
       );
+    }
+    if (error instanceof TooManyRequestsError) {
+      void reply.header('retry-after', String(error.retryAfterSeconds));
     }
     if (problem.status >= 500) {
       this.logger.error({ err: error, requestId: request.id }, 'request failed');
