@@ -35,6 +35,12 @@ export default {
     },
     {
       ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/faults.ts'],
+    },
+    {
+      ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/e2e.ts'],

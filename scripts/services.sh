@@ -54,11 +54,22 @@ stop_all() {
   fi
 }
 
+# A crash rather than a shutdown, for the fault tests: Redis killed, PostgreSQL stopped in
+# immediate mode (it recovers from its write-ahead log on the next start).
+crash_redis() { [ -f "$STATE_DIR/redis.pid" ] && kill -9 "$(cat "$STATE_DIR/redis.pid")" 2>/dev/null || true; rm -f "$STATE_DIR/redis.pid"; }
+crash_postgres() {
+  local bin; bin="$(pg_bin)"
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bin/pg_ctl" -D "$STATE_DIR/pg" stop -m immediate >/dev/null || true
+  else "$bin/pg_ctl" -D "$STATE_DIR/pg" stop -m immediate >/dev/null || true; fi
+}
+
 for what in "$@"; do
   case "$what" in
     redis) start_redis ;;
     postgres) start_postgres ;;
+    crash-redis) crash_redis ;;
+    crash-postgres) crash_postgres ;;
     stop) stop_all ;;
-    *) log "usage: scripts/services.sh redis|postgres|stop"; exit 2 ;;
+    *) log "usage: scripts/services.sh redis|postgres|crash-redis|crash-postgres|stop"; exit 2 ;;
   esac
 done

@@ -15,7 +15,7 @@ import type {
   TenantCluster,
 } from '../infrastructure-provider.js';
 import { KubernetesTools, MissingToolError } from './kubernetes-tools.js';
-import { Kwokctl } from './kwokctl.js';
+import { Kwokctl, clusterProcesses } from './kwokctl.js';
 import { KWOK_FLAVORS, nodeFor } from './node-template.js';
 
 export interface KwokProviderOptions {
@@ -101,6 +101,11 @@ export class KwokProvider implements InfrastructureProvider {
     const name = KwokProvider.clusterName(cluster.id);
     const timeout = this.options.startTimeoutMs ?? 120_000;
     try {
+      if (this.kwokctl.exists(name) && !this.kwokctl.created(name)) {
+        // A create that never finished (its worker died): nothing of it is worth keeping.
+        this.options.log?.(`kwok cluster ${name}: removing what an unfinished create left`);
+        await this.kwokctl.discard(name);
+      }
       if (!this.kwokctl.exists(name)) {
         mkdirSync(this.options.workdir, { recursive: true });
         await this.kwokctl.create(name, cluster.spec.kubernetesVersion, timeout);
@@ -277,17 +282,4 @@ export class KwokProvider implements InfrastructureProvider {
   }
 }
 
-/** Processes whose command line mentions the cluster's folder: its etcd, apiserver and friends. */
-export function clusterProcesses(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(dir)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
+export { clusterProcesses };

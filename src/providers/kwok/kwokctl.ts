@@ -2,9 +2,11 @@ import { execFile } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   renameSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -42,6 +44,24 @@ export class Kwokctl {
 
   exists(name: string): boolean {
     return existsSync(join(this.clusterDir(name), 'kwok.yaml'));
+  }
+
+  /** Set once `kwokctl create` returned: a cluster folder without it is a create that died. */
+  created(name: string): boolean {
+    return existsSync(join(this.clusterDir(name), CREATED_MARKER));
+  }
+
+  /**
+   * Removes a cluster whatever state it is in: kills the processes of its folder and any
+   * kwokctl still working on it (left by a worker that died), then deletes it.
+   */
+  async discard(name: string): Promise<void> {
+    killAll([
+      ...clusterProcesses(this.clusterDir(name)),
+      ...clusterProcesses(join(this.workdir, 'configs', `${name}.yaml`)),
+    ]);
+    await this.delete(name).catch(() => undefined);
+    rmSync(this.clusterDir(name), { recursive: true, force: true });
   }
 
   kubeconfig(name: string): string {
@@ -112,12 +132,15 @@ export class Kwokctl {
       timeoutMs + 30_000,
       dirname(bin.kubectl),
     );
+    writeFileSync(join(this.clusterDir(name), CREATED_MARKER), new Date().toISOString());
   }
 
   /** Stops whatever still runs of the cluster and starts every component again from its files. */
   async restart(name: string, version: string, timeoutMs: number): Promise<void> {
     const bin = this.tools.kubernetes(version);
     await this.run(['--name', name, 'stop', 'cluster'], 60_000, dirname(bin.kubectl));
+    // Components kwokctl does not know it started (their starter died) would hold the ports.
+    killAll(clusterProcesses(this.clusterDir(name)));
     await this.run(
       ['--name', name, 'start', 'cluster', '--wait', `${Math.round(timeoutMs / 1000)}s`],
       timeoutMs + 30_000,
@@ -214,6 +237,33 @@ export class Kwokctl {
         },
       );
     });
+  }
+}
+
+const CREATED_MARKER = 'kaas-created';
+
+/** Processes whose command line mentions the path: a cluster's etcd, apiserver and friends. */
+export function clusterProcesses(path: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(path)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
   }
 }
 
