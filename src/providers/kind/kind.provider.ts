@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSpec } from '../../domain/cluster.js';
 import { TerminalError, TransientError, type FieldProblem } from '../../domain/errors.js';
-import { resolveKubernetesVersion } from '../../domain/versions.js';
-import { kubeletMaySetLabel } from '../../bootstrap/kubeadm-config.js';
 import { TenantKubeClient } from '../../kube/tenant-client.js';
 import type {
   ClusterRef,
@@ -24,6 +22,7 @@ import {
   kindNodesOf,
   type NodeContainer,
 } from './kind-nodes.js';
+import { kindSpecProblems } from './kind-preflight.js';
 import type { KindTools } from './kind-tools.js';
 import { workerRunArgs } from './node-container.js';
 import { isJoined, runSteps, waitForBoot, workerJoinSteps } from './worker-join.js';
@@ -67,37 +66,11 @@ export class KindProvider implements InfrastructureProvider {
   }
 
   async preflight(spec: ClusterSpec, current?: ClusterSpec): Promise<FieldProblem[]> {
-    const problems: FieldProblem[] = [];
     const tools = await this.options.tools.check();
-    problems.push(...tools.problems.map((message) => ({ field: 'spec.provider', message })));
-    const controlPlane = version(spec.kubernetesVersion);
-    this.checkImage(controlPlane, 'spec.kubernetesVersion', problems);
-    if (spec.controlPlane.flavor !== 'standard') {
-      problems.push({
-        field: 'spec.controlPlane.flavor',
-        message: 'kind nodes have one flavor: standard',
-      });
-    }
-    spec.nodePools.forEach((pool, i) => {
-      const field = `spec.nodePools[${i}]`;
-      if (pool.version !== undefined)
-        this.checkImage(version(pool.version), `${field}.version`, problems);
-      if (pool.flavor !== 'standard')
-        problems.push({
-          field: `${field}.flavor`,
-          message: 'kind nodes have one flavor: standard',
-        });
-      if (pool.gpu)
-        problems.push({ field: `${field}.gpu`, message: 'kind nodes are containers without GPUs' });
-      for (const key of Object.keys(pool.labels).filter((k) => !kubeletMaySetLabel(k))) {
-        problems.push({
-          field: `${field}.labels`,
-          message: `the kubelet may not set label "${key}" on its own node`,
-        });
-      }
-    });
-    if (current) problems.push(...controlPlaneChanges(current, spec));
-    return problems;
+    return [
+      ...tools.problems.map((message) => ({ field: 'spec.provider', message })),
+      ...kindSpecProblems(spec, current, this.images),
+    ];
   }
 
   async ensureClusterInfrastructure(cluster: ClusterRef): Promise<InfrastructureState> {
@@ -157,31 +130,20 @@ export class KindProvider implements InfrastructureProvider {
   }
 
   async createMachine(cluster: ClusterRef, machine: MachineRequest): Promise<ProviderMachine> {
-    const existing = await this.getMachine(cluster, machine.name);
-    const name = KindProvider.clusterName(cluster.id);
+    const kindName = KindProvider.clusterName(cluster.id);
+    const folder = this.folder(cluster.id);
     try {
-      if (
-        existing &&
-        (machine.role === 'control-plane' ||
-          existing.nodeName !== this.containerFor(cluster, machine.name))
-      ) {
-        return existing;
+      const containers = await this.nodes(kindName);
+      const claims = folder.claims();
+      const found = containers.find((c) => (c.machine || claims.get(c.name)) === machine.name);
+      // A node kind created and this machine already took over.
+      if (found && !found.machine) return machineOf(kindName, machine.name, found);
+      if (!found) {
+        const claimed = claimKindNode(folder, containers, machine);
+        if (claimed) return machineOf(kindName, machine.name, claimed);
+        if (machine.role === 'control-plane') return controlPlaneRefused(machine.name);
       }
-      if (!existing) {
-        const claimed = await this.claimKindNode(cluster, machine);
-        if (claimed) return claimed;
-        if (machine.role === 'control-plane') {
-          return {
-            name: machine.name,
-            providerId: '',
-            nodeName: '',
-            state: 'failed',
-            failureReason:
-              'kind cannot add a control-plane node to an existing cluster; its control plane is fixed at creation',
-          };
-        }
-      }
-      await this.runWorker(cluster, name, machine, existing !== undefined);
+      await this.runWorker(cluster, kindName, machine, found !== undefined);
     } catch (error) {
       throw asProviderError(error, 'MachineCreateFailed');
     }
@@ -274,31 +236,6 @@ export class KindProvider implements InfrastructureProvider {
     return config;
   }
 
-  /** Takes over a node kind created for this role, pool and version, if one is unclaimed. */
-  private async claimKindNode(
-    cluster: ClusterRef,
-    machine: MachineRequest,
-  ): Promise<ProviderMachine | undefined> {
-    const kindName = KindProvider.clusterName(cluster.id);
-    const folder = this.folder(cluster.id);
-    const present = new Set(
-      (await this.nodes(kindName)).filter((c) => !c.machine).map((c) => c.name),
-    );
-    const candidates = folder
-      .layout()
-      .filter(
-        (n) =>
-          n.role === machine.role &&
-          n.version === machine.version &&
-          (n.pool ?? null) === (machine.pool?.name ?? null),
-      )
-      .map((n) => n.container);
-    for (const container of candidates.filter((c) => present.has(c))) {
-      if (folder.claim(container, machine.name)) return this.getMachine(cluster, machine.name);
-    }
-    return undefined;
-  }
-
   /** Starts (or finishes starting) a worker container of the requested version and joins it. */
   private async runWorker(
     cluster: ClusterRef,
@@ -375,40 +312,39 @@ export class KindProvider implements InfrastructureProvider {
     mkdirSync(this.options.workdir, { recursive: true });
     return new KindClusterFolder(join(this.options.workdir, KindProvider.clusterName(clusterId)));
   }
-
-  private checkImage(v: string, field: string, problems: FieldProblem[]): void {
-    const entry = this.images[v];
-    if (pinnedImage(entry)) return;
-    problems.push({
-      field,
-      message:
-        `kind: no kindest/node image pinned by digest is known for Kubernetes ${v}` +
-        (entry ? ` (${entry.source})` : '') +
-        `; set KAAS_KIND_NODE_IMAGES=kindest/node:v${v}@sha256:<digest from kind's release notes>`,
-    });
-  }
 }
 
-/** kind fixes the control plane at creation: its version and size cannot change afterwards. */
-function controlPlaneChanges(current: ClusterSpec, next: ClusterSpec): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  if (version(current.kubernetesVersion) !== version(next.kubernetesVersion)) {
-    problems.push({
-      field: 'spec.kubernetesVersion',
-      message: `kind cannot upgrade its control-plane containers in place or replace them; the control plane stays on ${version(current.kubernetesVersion)}. Upgrade worker pools up to it, or create a new cluster on the new version`,
-    });
+/** Takes over a node kind created for this role, pool and version, if one is unclaimed. */
+function claimKindNode(
+  folder: KindClusterFolder,
+  containers: NodeContainer[],
+  machine: MachineRequest,
+): NodeContainer | undefined {
+  const unclaimed = new Map(containers.filter((c) => !c.machine).map((c) => [c.name, c]));
+  const candidates = folder
+    .layout()
+    .filter(
+      (n) =>
+        n.role === machine.role &&
+        n.version === machine.version &&
+        (n.pool ?? null) === (machine.pool?.name ?? null),
+    );
+  for (const node of candidates) {
+    const container = unclaimed.get(node.container);
+    if (container && folder.claim(container.name, machine.name)) return container;
   }
-  if (current.controlPlane.replicas !== next.controlPlane.replicas) {
-    problems.push({
-      field: 'spec.controlPlane.replicas',
-      message: 'kind cannot add or remove control-plane nodes after creation',
-    });
-  }
-  return problems;
+  return undefined;
 }
 
-function version(v: string): string {
-  return resolveKubernetesVersion(v) ?? v.replace(/^v/, '');
+function controlPlaneRefused(name: string): ProviderMachine {
+  return {
+    name,
+    providerId: '',
+    nodeName: '',
+    state: 'failed',
+    failureReason:
+      'kind cannot add a control-plane node to an existing cluster; its control plane is fixed at creation',
+  };
 }
 
 function machineOf(kindName: string, machine: string, c: NodeContainer): ProviderMachine {
