@@ -48,10 +48,10 @@ export class CommandRunner {
   }
 
   run(args: readonly string[], options: CommandOptions): Promise<CommandResult> {
-    const label = `${this.name} ${args
-      .filter((a) => !a.startsWith('-'))
-      .slice(0, 2)
-      .join(' ')}`.trim();
+    // The subcommand, without flag values: names a failure without echoing every argument.
+    const firstFlag = args.findIndex((a) => a.startsWith('-'));
+    const words = (firstFlag === -1 ? args : args.slice(0, firstFlag)).slice(0, 2);
+    const label = [this.name, ...words].join(' ');
     return new Promise((resolve, reject) => {
       const child = spawn(this.binary, args, {
         env: this.env,
