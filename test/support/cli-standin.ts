@@ -76,9 +76,11 @@ export function startStandin(initial: Partial<StandinState> & { caPem: string })
   writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
   for (const tool of ['kind', 'docker'] as const) {
     const path = join(bin, tool);
-    writeFileSync(path, `#!/bin/sh\nexec '${process.execPath}' '${SCRIPT}' ${tool} "$@"\n`, {
-      flag: 'w',
-    });
+    // The state folder is fixed in the wrapper: a process that starts it needs no extra env.
+    writeFileSync(
+      path,
+      `#!/bin/sh\nKAAS_STANDIN_DIR='${dir}' exec '${process.execPath}' '${SCRIPT}' ${tool} "$@"\n`,
+    );
     chmodSync(path, 0o755);
   }
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, KAAS_STANDIN_DIR: dir };
