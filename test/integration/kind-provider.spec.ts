@@ -30,7 +30,7 @@ function runWorker(container: string, machine: string, image: string): string {
     `--label dev.kaas.cluster-id=${CLUSTER_ID} --label dev.kaas.machine=${machine} --label dev.kaas.pool=workers`,
     '--privileged --security-opt seccomp=unconfined --security-opt apparmor=unconfined --cgroupns private',
     '--tmpfs /tmp --tmpfs /run --volume /var --volume /lib/modules:/lib/modules:ro',
-    `--env container=docker --restart on-failure:1 ${image}`,
+    `--restart on-failure:1 --init=false ${image}`,
   ].join(' ');
 }
 

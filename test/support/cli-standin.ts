@@ -32,6 +32,7 @@ export interface StandinState {
     string,
     {
       name: string;
+      id: string;
       image: string;
       state: string;
       labels: Record<string, string>;
@@ -41,6 +42,8 @@ export interface StandinState {
     }
   >;
   networks: Record<string, unknown>;
+  /** Images present locally (`docker inspect --type=image` finds them). */
+  images?: string[];
   failNext?: 'create';
 }
 

@@ -348,10 +348,34 @@ const DOCKER_FLAGS = {
     ['--type', true],
     ['--size,-s', false],
   ],
+  info: [['--format,-f', true]],
+  'network ls': [
+    ['--filter,-f', true],
+    ['--format', true],
+    ['--quiet,-q', false],
+    ['--no-trunc', false],
+  ],
+  'network inspect': [['--format,-f', true]],
+  'network create': [
+    ['--driver,-d', true],
+    ['--opt,-o', true],
+    ['--ipv6', false],
+    ['--subnet', true],
+    ['--gateway', true],
+    ['--label', true],
+  ],
+  pull: [
+    ['--quiet,-q', false],
+    ['--platform', true],
+  ],
 };
 
 function docker(argv) {
-  const [command, ...rest] = argv;
+  if (argv[0] === '-v' || argv[0] === '--version')
+    return `Docker version ${state.versions.docker}, build 0a1b2c3\n`;
+  const network = argv[0] === 'network';
+  const command = network ? `network ${argv[1]}` : argv[0];
+  const rest = argv.slice(network ? 2 : 1);
   if (!(command in DOCKER_FLAGS)) {
     throw new Exit(
       1,
@@ -389,7 +413,17 @@ function docker(argv) {
     case 'rm':
       return rm(flags, positional);
     case 'inspect':
-      return inspect(flags, positional);
+      return flags['--type']?.[0] === 'image'
+        ? inspectImage(positional)
+        : inspect(flags, positional);
+    case 'info':
+      return info(flags);
+    case 'pull':
+      return pull(positional);
+    case 'network ls':
+    case 'network inspect':
+    case 'network create':
+      return networkCommand(command, flags, positional);
   }
   throw new Exit(1, 'unreachable\n');
 }
@@ -545,6 +579,63 @@ function rm(flags, positional) {
     );
   }
   return removed.map((n) => `${n}\n`).join('');
+}
+
+/** What `docker info --format '{{json .}}'` holds of what kind reads. */
+function info(flags) {
+  const info = {
+    ServerVersion: state.versions.docker,
+    Driver: 'overlay2',
+    DriverStatus: [['Backing Filesystem', 'extfs']],
+    CgroupDriver: 'systemd',
+    CgroupVersion: '2',
+    MemoryLimit: true,
+    PidsLimit: true,
+    CPUShares: true,
+    SecurityOptions: ['name=seccomp,profile=builtin', 'name=cgroupns'],
+  };
+  const format = (flags['--format']?.[0] ?? '{{json .}}').replace(/^'(.*)'$/, '$1');
+  const json = /^\{\{\s*json \.(\w*)\s*\}\}$/.exec(format);
+  if (json) return JSON.stringify(json[1] ? info[json[1]] : info) + '\n';
+  return render(format, info) + '\n';
+}
+
+/** Only images pulled before (state.images) are present; nothing can be pulled here. */
+function inspectImage(positional) {
+  const image = positional[0];
+  if (!state.images?.includes(image)) throw new Exit(1, `Error: No such image: ${image}\n`, '[]\n');
+  return JSON.stringify([{ RepoDigests: [image] }]) + '\n';
+}
+
+function networkCommand(command, flags, positional) {
+  const id = (name) => Buffer.from(name).toString('hex').padEnd(12, '0').slice(0, 12);
+  if (command === 'network ls') {
+    const filter = /^name=\^?([^$]*)\$?$/.exec(flags['--filter']?.[0] ?? '')?.[1];
+    return Object.keys(state.networks)
+      .filter((n) => filter === undefined || n === filter)
+      .map((n) => `${id(n)}\n`)
+      .join('');
+  }
+  const [name] = positional;
+  if (command === 'network create') {
+    if (state.networks[name])
+      throw new Exit(1, `Error response from daemon: network with name ${name} already exists\n`);
+    state.networks[name] = { name };
+    return `${id(name)}\n`;
+  }
+  if (name === 'bridge') return '1500\n';
+  if (!state.networks[name])
+    throw new Exit(1, `Error response from daemon: network ${name} not found\n`);
+  return `${JSON.stringify([{ Name: name }])}\n`;
+}
+
+function pull(positional) {
+  const [reference] = positional;
+  const digest = reference?.split('@')[1];
+  throw new Exit(
+    1,
+    `Error response from daemon: manifest for ${reference?.split(':')[0]}@${digest} not found: manifest unknown: manifest unknown\n`,
+  );
 }
 
 function inspect(flags, positional) {

@@ -28,7 +28,9 @@ export class KindTools {
 
   async check(): Promise<ToolCheck> {
     if (this.checked && this.now() - this.checked.at < CHECK_TTL_MS) return this.checked.result;
-    const [kind, docker] = await Promise.all([this.kindVersion(), this.dockerVersion()]);
+    // One after the other: the calls stay in a fixed order, which the command log relies on.
+    const kind = await this.kindVersion();
+    const docker = await this.dockerVersion();
     const problems = [kind, docker].flatMap((t) => (t.problem ? [t.problem] : []));
     const result: ToolCheck = {
       ok: problems.length === 0,

@@ -24,6 +24,7 @@ export interface WorkerContainer {
  * /run as tmpfs (systemd expects them empty at boot), an anonymous volume for /var (the
  * containerd store must not sit on overlayfs), the host's kernel modules read-only, and the
  * kind labels so `kind get nodes` and `kind delete cluster` see it as one of the cluster's nodes.
+ * test/kwok/kind-real-cli.spec.ts checks these against the flags kind itself passes.
  */
 export function workerRunArgs(worker: WorkerContainer): string[] {
   return [
@@ -60,10 +61,10 @@ export function workerRunArgs(worker: WorkerContainer): string[] {
     '/var',
     '--volume',
     '/lib/modules:/lib/modules:ro',
-    '--env',
-    'container=docker',
     '--restart',
     'on-failure:1',
+    // systemd must be PID 1: no init process of Docker's in front of it.
+    '--init=false',
     worker.image,
   ];
 }
