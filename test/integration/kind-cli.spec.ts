@@ -43,6 +43,17 @@ describe('kind and docker CLI driver', () => {
     ]);
   });
 
+  it('looks again after a failed check, so starting Docker is noticed at once', async () => {
+    standin = startStandin({ caPem: CA, engineUp: false });
+    expect((await standin.tools.check()).ok).toBe(false);
+    standin.update((s) => {
+      s.engineUp = true;
+    });
+    expect((await standin.tools.check()).ok).toBe(true);
+    expect((await standin.tools.check()).ok).toBe(true);
+    expect(standin.commands().filter((c) => c === 'kind version')).toHaveLength(2);
+  });
+
   it('refuses versions of kind and Docker that are too old', async () => {
     standin = startStandin({ caPem: CA, versions: { kind: '0.20.0', docker: '19.3.15' } });
     expect((await standin.tools.check()).problems).toEqual([

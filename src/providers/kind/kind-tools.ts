@@ -6,7 +6,7 @@ export const MIN_KIND_VERSION = '0.33.0';
 export const MIN_DOCKER_VERSION = '20.10.0';
 
 const VERSION_TIMEOUT_MS = 15_000;
-/** Preflight runs on requests: a version check is reused for this long. */
+/** Preflight runs on requests: a passed check is reused for this long; a failed one is not. */
 const CHECK_TTL_MS = 60_000;
 
 export interface ToolCheck {
@@ -38,7 +38,8 @@ export class KindTools {
       ...(kind.version ? { kindVersion: kind.version } : {}),
       ...(docker.version ? { dockerVersion: docker.version } : {}),
     };
-    this.checked = { at: this.now(), result };
+    // A failure is not remembered: a user who starts Docker is not refused for another minute.
+    this.checked = result.ok ? { at: this.now(), result } : undefined;
     return result;
   }
 
