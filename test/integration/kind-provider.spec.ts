@@ -203,3 +203,106 @@ describe('kind provider against the kind and docker stand-in', () => {
     expect(standin.state().containers).toEqual({});
   });
 });
+
+describe('kind provider picking up after a failure', () => {
+  let standin: Standin;
+  let api: FakeKubeApi;
+  let workdir: string;
+  let provider: KindProvider;
+  const cluster = kindCluster({
+    kubernetesVersion: '1.37.2',
+    nodePools: [{ name: 'workers', replicas: 0 }],
+  });
+  const request: MachineRequest = {
+    name: 'dev-workers-eeeee',
+    role: 'worker',
+    pool: cluster.spec.nodePools[0]!,
+    version: '1.37.2',
+    flavor: 'standard',
+  };
+  const container = `${KIND_NAME}-workers-eeeee`;
+
+  beforeAll(async () => {
+    api = await startFakeKubeApi();
+    standin = startStandin({ caPem: api.caPem, apiServer: api.url });
+    workdir = mkdtempSync(join(tmpdir(), 'kaas-kind-'));
+    provider = new KindProvider({ workdir, tools: standin.tools, images: TEST_IMAGES });
+    await provider.ensureClusterInfrastructure(cluster);
+  });
+
+  afterAll(async () => {
+    standin?.cleanup();
+    await api?.close();
+    rmSync(workdir, { recursive: true, force: true });
+  });
+
+  it('carries the failed join into the error, then resets the node and joins it again', async () => {
+    standin.update((s) => {
+      s.failNext = 'join';
+    });
+    await expect(provider.createMachine(cluster, request)).rejects.toThrow(
+      `docker exec ${container} failed: error execution phase kubelet-start: timed out waiting for the condition`,
+    );
+    standin.clearCalls();
+    const machine = await provider.createMachine(cluster, request);
+    expect(machine).toMatchObject({ state: 'running', nodeName: container });
+    expect(standin.commands()).toEqual([
+      psKind,
+      `docker exec ${container} systemctl is-system-running --wait`,
+      `docker exec ${container} test -f /etc/kubernetes/kubelet.conf`,
+      `docker exec ${container} kubeadm reset --force`,
+      ...joinWorker(container).slice(2),
+      psKind,
+    ]);
+    expect(standin.state().containers[container]!.joined).toBe(true);
+  });
+
+  it('replaces a container of its own that stopped', async () => {
+    standin.update((s) => {
+      s.containers[container]!.state = 'exited';
+    });
+    expect(await provider.getMachine(cluster, request.name)).toMatchObject({
+      state: 'failed',
+      failureReason: `container ${container} is exited`,
+    });
+    standin.clearCalls();
+    await provider.createMachine(cluster, request);
+    expect(standin.commands()).toEqual([
+      psKind,
+      `docker rm --force --volumes ${container}`,
+      runWorker(container, request.name, `kindest/node:v1.37.2@${TEST_DIGEST_1_37}`),
+      ...joinWorker(container),
+      psKind,
+    ]);
+  });
+
+  it('returns the machine as it is when asked to create it again', async () => {
+    standin.clearCalls();
+    await provider.createMachine(cluster, request);
+    expect(standin.commands()).toEqual([
+      psKind,
+      `docker exec ${container} systemctl is-system-running --wait`,
+      `docker exec ${container} test -f /etc/kubernetes/kubelet.conf`,
+      psKind,
+    ]);
+  });
+
+  it('adopts the control-plane node kind made, and answers a further one with a failure saying why', async () => {
+    const cp = (name: string) =>
+      provider.createMachine(cluster, {
+        name,
+        role: 'control-plane',
+        version: '1.37.2',
+        flavor: 'standard',
+      });
+    expect(await cp('dev-cp-aaaaa')).toMatchObject({
+      state: 'running',
+      nodeName: `${KIND_NAME}-control-plane`,
+    });
+    expect(await cp('dev-cp-fffff')).toMatchObject({
+      state: 'failed',
+      failureReason:
+        'kind cannot add a control-plane node to an existing cluster; its control plane is fixed at creation',
+    });
+  });
+});

@@ -44,7 +44,8 @@ export interface StandinState {
   networks: Record<string, unknown>;
   /** Images present locally (`docker inspect --type=image` finds them). */
   images?: string[];
-  failNext?: 'create';
+  /** The next `kind create cluster` or `kubeadm join` fails. */
+  failNext?: 'create' | 'join';
 }
 
 export interface Standin {

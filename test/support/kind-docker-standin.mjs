@@ -549,6 +549,14 @@ function kubeadm(container, argv) {
     return '[reset] Deleted contents of the etcd data directory\n';
   }
   if (argv[0] === 'join' && argv[1] === '--config') {
+    if (state.failNext === 'join') {
+      delete state.failNext;
+      throw new Exit(
+        1,
+        'error execution phase kubelet-start: timed out waiting for the condition\n',
+        '[preflight] Running pre-flight checks\n',
+      );
+    }
     const config = container.files[argv[2]];
     if (!config)
       throw new Exit(

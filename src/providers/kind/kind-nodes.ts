@@ -75,7 +75,9 @@ export class KindClusterFolder {
     return join(this.dir, 'kubeconfig');
   }
 
+  /** A new kind cluster: claims on nodes of an earlier one (deleted behind kaas's back) go. */
   writeCreation(config: string, layout: KindNodeLayout[]): void {
+    rmSync(join(this.dir, 'claims'), { recursive: true, force: true });
     mkdirSync(join(this.dir, 'claims'), { recursive: true });
     writeFileSync(this.configPath, config);
     writeFileSync(join(this.dir, 'layout.json'), JSON.stringify(layout, null, 2));

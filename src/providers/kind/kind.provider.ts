@@ -135,9 +135,16 @@ export class KindProvider implements InfrastructureProvider {
     try {
       const containers = await this.nodes(kindName);
       const claims = folder.claims();
-      const found = containers.find((c) => (c.machine || claims.get(c.name)) === machine.name);
+      let found = containers.find((c) => (c.machine || claims.get(c.name)) === machine.name);
       // A node kind created and this machine already took over.
       if (found && !found.machine) return machineOf(kindName, machine.name, found);
+      if (found && found.state !== 'running') {
+        // Our container stopped before it joined: start over with a fresh one.
+        await this.options.tools.docker.run(['rm', '--force', '--volumes', found.name], {
+          timeoutMs: 120_000,
+        });
+        found = undefined;
+      }
       if (!found) {
         const claimed = claimKindNode(folder, containers, machine);
         if (claimed) return machineOf(kindName, machine.name, claimed);
