@@ -17,10 +17,11 @@ const IMAGE_REFERENCE = /^([a-z0-9][a-z0-9._/:-]*):v(\d+\.\d+\.\d+)@(sha256:[0-9
  * The kindest/node images kaas uses, one per supported Kubernetes version, pinned by tag and
  * digest. kind publishes node images only with its releases, each listed in the release notes
  * as `kindest/node:vX.Y.Z@sha256:...`. The newest published image found while this catalogue
- * was written is kind v0.33.0's `kindest/node:v1.37.0` (digest a1ed56cf...); no release notes
- * listing images for 1.36.3 or 1.37.2 were found, so those entries carry no digest and
- * preflight refuses them until one is configured (KAAS_KIND_NODE_IMAGES) rather than trusting
- * an unpinned tag.
+ * was written is kind v0.33.0's default, `kindest/node:v1.37.0@sha256:a1ed56cf...` (its
+ * pkg/apis/config/defaults/image.go), a version kaas does not offer. No release notes listing
+ * images for 1.36.3 or 1.37.2 were found, so those entries carry no digest and preflight
+ * refuses them until one is configured (KAAS_KIND_NODE_IMAGES) rather than trusting an
+ * unpinned tag.
  */
 export const KIND_NODE_IMAGES: Readonly<Record<string, KindNodeImage>> = {
   '1.36.3': {
