@@ -38,6 +38,8 @@ const kaas = spawn(process.execPath, ['dist/main.js', 'all'], {
 });
 
 const log = (message) => console.log(`kind-check: ${message}`);
+const kindName = (id) => `kaas-${id.replace(/-/g, '').slice(-12)}`;
+let clusterId;
 
 async function api(method, path, body) {
   const response = await fetch(`${BASE}${path}`, {
@@ -91,6 +93,7 @@ async function main() {
   const spec = { provider: 'kind', kubernetesVersion: '1.37.2', nodePools: [pool] };
   await finished(await api('POST', '/clusters', { name: NAME, spec }));
   const { id } = await api('GET', `/clusters/${NAME}`);
+  clusterId = id;
 
   await finished(
     await api('PATCH', `/clusters/${NAME}`, { spec: { nodePools: [{ ...pool, replicas: 2 }] } }),
@@ -116,10 +119,33 @@ async function main() {
     },
   ).trim();
   const clusters = execFileSync('kind', ['get', 'clusters'], { encoding: 'utf8' });
-  if (left || clusters.includes(`kaas-${id.replace(/-/g, '').slice(-12)}`)) {
+  if (left || clusters.split('\n').includes(kindName(id))) {
     throw new Error(`left behind: containers [${left}], kind clusters [${clusters.trim()}]`);
   }
   log('create, scale, worker upgrade and delete passed; nothing left in Docker');
+}
+
+/** After a failure: what the check made goes, so a second run starts clean. */
+function removeLeftovers(id) {
+  const attempt = (command, args) => {
+    try {
+      return execFileSync(command, args, { encoding: 'utf8' });
+    } catch (error) {
+      console.error(`kind-check: cleanup: ${command} ${args[0]} failed: ${error.message}`);
+      return '';
+    }
+  };
+  attempt('kind', ['delete', 'cluster', '--name', kindName(id)]);
+  const left = attempt('docker', [
+    'ps',
+    '--all',
+    '--quiet',
+    '--filter',
+    `label=dev.kaas.cluster-id=${id}`,
+  ])
+    .split('\n')
+    .filter(Boolean);
+  if (left.length > 0) attempt('docker', ['rm', '--force', '--volumes', ...left]);
 }
 
 let code = 0;
@@ -128,6 +154,7 @@ try {
 } catch (error) {
   console.error(`kind-check: FAILED: ${error instanceof Error ? error.message : String(error)}`);
   code = 1;
+  if (clusterId) removeLeftovers(clusterId);
 } finally {
   kaas.kill('SIGTERM');
   await new Promise((resolve) => kaas.once('exit', resolve));
