@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Build the Kubernetes test binaries from the Go module proxy (no release downloads):
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl  (one set per release in KUBE_VERSIONS)
-#   etcd (one per Kubernetes minor), kwok + kwokctl, helm.
+#   etcd (one per Kubernetes minor), kwok + kwokctl, kind (for tests), helm.
 # Versions: hack/tools/versions.env; modules (go.mod + go.sum): hack/tools/*/. See hack/tools/README.md.
 #
 # Output (outside the repository, keyed by version; a second run rebuilds nothing):
 #   ${KAAS_TOOLS_DIR:-$HOME/.cache/kaas/tools}/k8s/v<kube>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubeadm,kubectl}
 #   ${KAAS_TOOLS_DIR:-$HOME/.cache/kaas/tools}/etcd/v<etcd>/etcd
 #   ${KAAS_TOOLS_DIR:-$HOME/.cache/kaas/tools}/kwok/v<kwok>/{kwok,kwokctl}
+#   ${KAAS_TOOLS_DIR:-$HOME/.cache/kaas/tools}/kind/v<kind>/kind
 #   ${KAAS_TOOLS_DIR:-$HOME/.cache/kaas/tools}/helm/v<helm>/helm
 set -euo pipefail
 
@@ -101,6 +102,8 @@ for kv in "${kube_versions[@]}"; do
 done
 add_group kwok kwok "${KWOK_VERSION}" "${tools_src}/kwok" "${tools_dir}/kwok/v${KWOK_VERSION}" \
   "sigs.k8s.io/kwok@v${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl" "kwok kwokctl"
+add_group kind kind "${KIND_VERSION}" "${tools_src}/kind" "${tools_dir}/kind/v${KIND_VERSION}" \
+  "sigs.k8s.io/kind@v${KIND_VERSION}" "sigs.k8s.io/kind" "kind"
 add_group helm helm "${HELM_VERSION}" "${tools_src}/helm" "${tools_dir}/helm/v${HELM_VERSION}" \
   "helm.sh/helm/v3@v${HELM_VERSION}" "helm.sh/helm/v3/cmd/helm" "helm"
 
@@ -139,6 +142,7 @@ print_env() {
   done
   printf 'export KAAS_KWOK_BIN=%s\n' "$(shq "${g_out[kwok]}/kwok")"
   printf 'export KAAS_KWOKCTL_BIN=%s\n' "$(shq "${g_out[kwok]}/kwokctl")"
+  printf 'export KAAS_KIND_BIN=%s\n' "$(shq "${g_out[kind]}/kind")"
   printf 'export KAAS_HELM_BIN=%s\n' "$(shq "${g_out[helm]}/helm")"
 }
 
@@ -164,6 +168,7 @@ print_json() {
   printf '\n  ],\n'
   printf '  "kwok": {"version": %s, "kwok": %s, "kwokctl": %s},\n' "$(json_str "${KWOK_VERSION}")" \
     "$(json_str "${g_out[kwok]}/kwok")" "$(json_str "${g_out[kwok]}/kwokctl")"
+  printf '  "kind": {"version": %s, "kind": %s},\n' "$(json_str "${KIND_VERSION}")" "$(json_str "${g_out[kind]}/kind")"
   printf '  "helm": {"version": %s, "helm": %s}\n}\n' "$(json_str "${HELM_VERSION}")" "$(json_str "${g_out[helm]}/helm")"
 }
 

@@ -64,6 +64,13 @@ export const configSchema = z.object({
   KAAS_KWOK_WORKDIR: z.string().min(1).optional(),
   KAAS_KWOK_BOOT_SECONDS: seconds(2),
   KAAS_TOOLS_DIR: z.string().min(1).optional(),
+  /** Folder for kind clusters' configs and node claims; default <KAAS_DATA_DIR>/kind. */
+  KAAS_KIND_WORKDIR: z.string().min(1).optional(),
+  /** The kind and docker binaries; names are looked up on PATH. */
+  KAAS_KIND_BINARY: z.string().min(1).default('kind'),
+  KAAS_DOCKER_BINARY: z.string().min(1).default('docker'),
+  /** Extra pins `kindest/node:vX.Y.Z@sha256:<hex>`, comma-separated, for versions the catalogue lacks. */
+  KAAS_KIND_NODE_IMAGES: z.string().default(''),
   KAAS_QUOTA_CLUSTERS: positiveInt(20),
   KAAS_QUOTA_NODES: positiveInt(500),
   KAAS_MAX_POOL_REPLICAS: positiveInt(1000),

@@ -17,8 +17,11 @@ export interface InfrastructureProvider {
    */
   kubernetesVersions(): ProviderVersion[];
 
-  /** Checks what can be checked before anything is created; problems answer 422 at request time. */
-  preflight(spec: ClusterSpec): Promise<FieldProblem[]>;
+  /**
+   * Checks what can be checked before anything is created; problems answer 422 at request time.
+   * On a change `current` is the spec in force, for providers that cannot make every change.
+   */
+  preflight(spec: ClusterSpec, current?: ClusterSpec): Promise<FieldProblem[]>;
 
   /** Creates or adopts network, security groups, API load balancer and the like. */
   ensureClusterInfrastructure(cluster: ClusterRef): Promise<InfrastructureState>;

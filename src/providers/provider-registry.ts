@@ -8,10 +8,15 @@ import { FaultInjector } from './fake/fault-injector.js';
 import type { InfrastructureProvider, ProviderRegistry } from './infrastructure-provider.js';
 import { KwokProvider } from './kwok/kwok.provider.js';
 import { KubernetesTools } from './kwok/kubernetes-tools.js';
+import { CommandRunner } from './kind/cli.js';
+import { KIND_NODE_IMAGES, parseNodeImageOverrides } from './kind/kind-images.js';
+import { KindProvider } from './kind/kind.provider.js';
+import { KindTools } from './kind/kind-tools.js';
 import { join, resolve } from 'node:path';
 
 /** Builds the providers KAAS_PROVIDERS enables; an unknown or unavailable name stops the start. */
 const kwokLogger = new Logger('kwok');
+const kindLogger = new Logger('kind');
 
 export function createProviderRegistry(config: Config, database: DatabaseHandle): ProviderRegistry {
   const registry = new Map<ProviderName, InfrastructureProvider>();
@@ -38,9 +43,26 @@ export function createProviderRegistry(config: Config, database: DatabaseHandle)
           }),
         );
         break;
+      case 'kind':
+        registry.set(
+          'kind',
+          new KindProvider({
+            workdir: resolve(config.KAAS_KIND_WORKDIR ?? join(config.KAAS_DATA_DIR, 'kind')),
+            tools: new KindTools(
+              new CommandRunner(config.KAAS_KIND_BINARY),
+              new CommandRunner(config.KAAS_DOCKER_BINARY),
+            ),
+            images: {
+              ...KIND_NODE_IMAGES,
+              ...parseNodeImageOverrides(config.KAAS_KIND_NODE_IMAGES),
+            },
+            log: (message) => kindLogger.log(message),
+          }),
+        );
+        break;
       default:
         throw new Error(
-          `KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake, kwok`,
+          `KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake, kwok, kind`,
         );
     }
   }

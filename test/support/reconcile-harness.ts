@@ -1,4 +1,4 @@
-import { initialStatus, type ClusterSpec } from '../../src/domain/cluster.js';
+import { initialStatus, type ClusterSpec, type ProviderName } from '../../src/domain/cluster.js';
 import { uuidv7 } from '../../src/domain/ids.js';
 import { planCluster } from '../../src/domain/plan.js';
 import type { OperationType } from '../../src/domain/operation.js';
@@ -7,6 +7,7 @@ import { repositories } from '../../src/persistence/repositories.js';
 import { FakeProvider } from '../../src/providers/fake/fake.provider.js';
 import { PostgresFakeCloudStore } from '../../src/providers/fake/fake-cloud.store.js';
 import { FaultInjector } from '../../src/providers/fake/fault-injector.js';
+import type { InfrastructureProvider } from '../../src/providers/infrastructure-provider.js';
 import {
   ClusterReconciler,
   type ReconcileOutcome,
@@ -24,7 +25,7 @@ export class ReconcileHarness {
 
   constructor(
     readonly database: DatabaseHandle,
-    options: { bootMs?: number; deleteMs?: number } = {},
+    options: { bootMs?: number; deleteMs?: number; provider?: InfrastructureProvider } = {},
   ) {
     this.repos = repositories(database.db);
     this.provider = new FakeProvider(new PostgresFakeCloudStore(database.db), {
@@ -32,14 +33,21 @@ export class ReconcileHarness {
       deleteMs: options.deleteMs ?? 0,
       faults: this.faults,
     });
+    this.other = options.provider;
   }
+
+  /** A provider to reconcile with besides the fake one (kind against its stand-in, say). */
+  private readonly other: InfrastructureProvider | undefined;
 
   reconciler(workerId = 'worker-a'): ClusterReconciler {
     return new ClusterReconciler(
       this.repos.clusters,
       this.repos.machines,
       this.repos.operations,
-      new Map([['fake', this.provider]]),
+      new Map<ProviderName, InfrastructureProvider>([
+        ['fake', this.provider],
+        ...(this.other ? [[this.other.name, this.other] as const] : []),
+      ]),
       { workerId, leaseSeconds: 30, retryBaseMs: 10, retryMaxMs: 100 },
       { warn: () => undefined },
     );

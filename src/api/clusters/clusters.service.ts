@@ -318,7 +318,7 @@ export class ClustersService {
     }
     if (problems.length === 0) {
       const provider = this.providers.get(spec.provider);
-      if (provider) problems.push(...(await provider.preflight(spec)));
+      if (provider) problems.push(...(await provider.preflight(spec, current?.spec)));
     }
     if (problems.length > 0)
       throw new ValidationError('the cluster spec cannot be accepted', problems);

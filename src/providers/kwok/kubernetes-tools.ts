@@ -21,6 +21,7 @@ export interface ToolVersions {
   kubeVersions: string[];
   etcdByMinor: Record<string, string>;
   kwok: string;
+  kind: string;
   helm: string;
 }
 
@@ -40,6 +41,7 @@ export function readToolVersions(path = VERSIONS_FILE): ToolVersions {
     kubeVersions: (values.KUBE_VERSIONS ?? '').split(/\s+/).filter(Boolean),
     etcdByMinor,
     kwok: values.KWOK_VERSION ?? '',
+    kind: values.KIND_VERSION ?? '',
     helm: values.HELM_VERSION ?? '',
   };
 }
@@ -83,6 +85,11 @@ export class KubernetesTools {
       kubectl: this.require(join(dir, 'kubectl')),
       etcd: this.require(join(this.root, 'etcd', `v${etcd}`, 'etcd')),
     };
+  }
+
+  /** kind, built for tests that check rendered kind configs with the real parser. */
+  kind(): string {
+    return this.require(join(this.root, 'kind', `v${this.versions.kind}`, 'kind'));
   }
 
   helm(): string {
