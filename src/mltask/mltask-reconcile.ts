@@ -1,0 +1,120 @@
+import type { KubernetesObject, V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { MLTaskObject, MLTaskStatus, SpecCheck } from './mltask-spec.js';
+import { MLTaskConditions, MLTaskReasons, mergeConditions, observeStatus } from './mltask-status.js';
+
+export interface ObservedObjects {
+  job?: V1Job;
+  service?: V1Service;
+  pods: readonly V1Pod[];
+  nodes: readonly V1Node[];
+  now: string;
+}
+
+type NewCondition = Parameters<typeof mergeConditions>[1][number];
+
+/** The status a task should have now; the controller writes it when it differs. */
+export function desiredStatus(
+  task: MLTaskObject,
+  check: SpecCheck,
+  observed: ObservedObjects,
+): MLTaskStatus {
+  const generation = task.metadata.generation;
+  const condition = (
+    type: string,
+    status: NewCondition['status'],
+    reason: string,
+    message: string,
+  ): NewCondition => ({
+    type,
+    status,
+    reason,
+    message,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  });
+  const finish = (
+    phase: MLTaskStatus['phase'],
+    message: string,
+    conditions: NewCondition[],
+  ): MLTaskStatus => ({
+    phase,
+    message,
+    workers: [],
+    readyWorkers: 0,
+    conditions: mergeConditions(task.status?.conditions, conditions, observed.now),
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  });
+
+  if (!check.valid) {
+    const message = `invalid spec: ${check.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
+    return finish('Failed', message, [
+      condition(MLTaskConditions.SpecValid, 'False', MLTaskReasons.InvalidSpec, message),
+    ]);
+  }
+  const foreign = [observed.job, observed.service].find((o) => o && !ownedBy(o, task));
+  if (foreign) {
+    const message = `a ${foreign.kind ?? 'resource'} named ${task.metadata.name} already exists in namespace ${task.metadata.namespace} and is not this task's: rename the task or delete that object`;
+    return finish('Failed', message, [
+      condition(MLTaskConditions.SpecValid, 'True', MLTaskReasons.Valid, ''),
+      condition(MLTaskConditions.Finished, 'True', MLTaskReasons.NameTaken, message),
+    ]);
+  }
+  const previous = task.status;
+  if (!observed.job && (previous?.phase === 'Succeeded' || previous?.phase === 'Failed')) {
+    // The Job was removed after the task finished: what it reported stays the record.
+    return previous as MLTaskStatus;
+  }
+  const seen = observeStatus({
+    spec: check.spec,
+    ...(observed.job ? { job: observed.job } : {}),
+    pods: observed.pods,
+    nodes: observed.nodes,
+  });
+  const allScheduled = seen.reasons.scheduled === MLTaskReasons.Scheduled;
+  const done = seen.phase === 'Succeeded' || seen.phase === 'Failed';
+  const { reasons, ...status } = seen;
+  return {
+    ...status,
+    conditions: mergeConditions(
+      previous?.conditions,
+      [
+        condition(MLTaskConditions.SpecValid, 'True', MLTaskReasons.Valid, ''),
+        condition(
+          MLTaskConditions.WorkersScheduled,
+          allScheduled || done ? 'True' : 'False',
+          allScheduled || done ? MLTaskReasons.Scheduled : reasons.scheduled,
+          allScheduled || done ? '' : seen.message,
+        ),
+        condition(
+          MLTaskConditions.Finished,
+          done ? 'True' : 'False',
+          reasons.finished,
+          done ? seen.message : '',
+        ),
+      ],
+      observed.now,
+    ),
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+}
+
+function ownedBy(object: KubernetesObject, task: MLTaskObject): boolean {
+  return (object.metadata?.ownerReferences ?? []).some(
+    (r) => r.controller === true && r.uid === task.metadata.uid,
+  );
+}
+
+/** Compares statuses regardless of key order (the API server sorts keys of custom objects). */
+export function sameStatus(
+  current: Partial<MLTaskStatus> | undefined,
+  next: MLTaskStatus,
+): boolean {
+  return canonical(current ?? {}) === canonical(next);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
