@@ -1,0 +1,292 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import {
+  BatchV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { TenantKubeClient } from '../../src/kube/tenant-client.js';
+import { applyManifests } from '../../src/kube/apply.js';
+import { kubeStatus } from '../../src/kube/kube-errors.js';
+import { nodeFor } from '../../src/providers/kwok/node-template.js';
+import { nodePoolSpecSchema } from '../../src/domain/cluster.js';
+import { MLTaskController } from '../../src/mltask/mltask.controller.js';
+import { TASK_LABEL } from '../../src/mltask/mltask-render.js';
+import type { MLTaskObject } from '../../src/mltask/mltask-spec.js';
+import { eventually } from '../support/http.js';
+import { startKwokCluster } from '../support/kwok.js';
+import { EXIT_CODE_ANNOTATION, WORKER_STAGES } from '../support/kwok-worker-stages.js';
+
+const NS = 'default';
+const GROUP = { group: 'ml.kaas.dev', version: 'v1alpha1', plural: 'mltasks' };
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * The MLTask controller, run in this process, against a real API server, scheduler and
+ * controller manager with kwok nodes: two GPU nodes (2 × nvidia-l4 each, tainted like kaas GPU
+ * pools) and two CPU nodes. Pods run until the test gives them an exit code (see
+ * kwok-worker-stages.ts), the way kwok's own stages complete pods.
+ */
+describe('MLTask controller on a real API server', () => {
+  let cluster: Awaited<ReturnType<typeof startKwokCluster>>;
+  let client: TenantKubeClient;
+  let custom: CustomObjectsApi;
+  let batch: BatchV1Api;
+  let controller: MLTaskController;
+
+  const get = async (name: string) =>
+    (await custom.getNamespacedCustomObject({ ...GROUP, namespace: NS, name })) as MLTaskObject;
+  const create = (name: string, spec: Record<string, unknown>) =>
+    custom.createNamespacedCustomObject({
+      ...GROUP,
+      namespace: NS,
+      body: { apiVersion: 'ml.kaas.dev/v1alpha1', kind: 'MLTask', metadata: { name }, spec },
+    });
+  const podsOf = async (name: string) =>
+    (await client.core.listNamespacedPod({ namespace: NS, labelSelector: `${TASK_LABEL}=${name}` }))
+      .items;
+  const finishPods = async (pods: V1Pod[], code: number) => {
+    for (const pod of pods)
+      await client.core.patchNamespacedPod(
+        {
+          name: pod.metadata!.name!,
+          namespace: NS,
+          body: { metadata: { annotations: { [EXIT_CODE_ANNOTATION]: String(code) } } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+  };
+
+  beforeAll(async () => {
+    cluster = await startKwokCluster('1.37.2', { extraConfig: WORKER_STAGES });
+    client = cluster.client;
+    custom = client.config.makeApiClient(CustomObjectsApi);
+    batch = client.config.makeApiClient(BatchV1Api);
+    const gpuPool = nodePoolSpecSchema.parse({
+      name: 'gpu',
+      replicas: 2,
+      flavor: 'gpu-small',
+      gpu: { count: 2, type: 'nvidia-l4' },
+      taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
+    });
+    const cpuPool = nodePoolSpecSchema.parse({ name: 'cpu', replicas: 2 });
+    const machines = [
+      { name: 'gpu-a', pool: gpuPool, flavor: 'gpu-small' },
+      { name: 'gpu-b', pool: gpuPool, flavor: 'gpu-small' },
+      { name: 'cpu-a', pool: cpuPool, flavor: 'large' },
+      { name: 'cpu-b', pool: cpuPool, flavor: 'large' },
+    ];
+    for (const m of machines)
+      await client.core.createNode({
+        body: nodeFor('test', `kwok://test/${m.name}`, {
+          ...m,
+          role: 'worker',
+          version: '1.37.2',
+        }),
+      });
+    await eventually(
+      () => client.listNodes(),
+      (nodes) => nodes?.filter((n) => n.ready).length === 4,
+      30_000,
+    );
+    await applyManifests(client, readFileSync('deploy/mltask/crd.yaml', 'utf8'));
+    controller = new MLTaskController(client.config, { resyncMs: 2_000, log: quiet });
+    await controller.start();
+  });
+
+  afterAll(async () => {
+    await controller?.stop();
+    await cluster?.stop();
+  });
+
+  it('runs 2 workers × 1 GPU on GPU nodes only, Running, then Succeeded when the pods finish', async () => {
+    await create('train', {
+      image: 'ghcr.io/acme/train:1',
+      command: ['python', 'train.py'],
+      workers: 2,
+      resources: { gpus: 1, gpuType: 'nvidia-l4', cpu: '2', memory: '8Gi' },
+      data: { uri: 's3://datasets/imagenet' },
+      model: { uri: 's3://models/resnet' },
+      scratch: { size: '20Gi' },
+      maxRunTime: '2h',
+      retries: 1,
+    });
+    const running = await eventually(
+      () => get('train'),
+      (t) => t.status?.phase === 'Running',
+      30_000,
+    );
+    expect(running.status!.message).toBe('2 of 2 workers running');
+    expect(running.status!.readyWorkers).toBe(2);
+    expect(running.status!.workers!.map((w) => [w.index, w.phase])).toEqual([
+      [0, 'Running'],
+      [1, 'Running'],
+    ]);
+    expect(running.status!.workers!.map((w) => w.node).sort()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^gpu-[ab]$/)]),
+    );
+    const pods = await podsOf('train');
+    expect(pods).toHaveLength(2);
+    for (const pod of pods) expect(pod.spec!.nodeName).toMatch(/^gpu-[ab]$/);
+
+    const job = await batch.readNamespacedJob({ name: 'train', namespace: NS });
+    expect(job.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 2,
+      parallelism: 2,
+      backoffLimit: 1,
+      activeDeadlineSeconds: 7200,
+    });
+    const podSpec = job.spec!.template.spec!;
+    expect(podSpec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'nvidia-l4' });
+    expect(podSpec.tolerations).toContainEqual(
+      expect.objectContaining({ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }),
+    );
+    expect(podSpec.containers[0]!.resources!.limits!['nvidia.com/gpu']).toBe('1');
+    expect(job.metadata!.ownerReferences![0]).toMatchObject({
+      kind: 'MLTask',
+      name: 'train',
+      controller: true,
+    });
+    const service = await client.core.readNamespacedService({ name: 'train', namespace: NS });
+    expect(service.spec!.clusterIP).toBe('None');
+
+    await finishPods(pods, 0);
+    const done = await eventually(
+      () => get('train'),
+      (t) => t.status?.phase === 'Succeeded',
+      30_000,
+    );
+    expect(done.status!.message).toBe('all 2 workers finished successfully');
+    expect(done.status!.completionTime).toBeDefined();
+    expect(done.status!.startTime).toBeDefined();
+    expect(done.status!.conditions!.find((c) => c.type === 'Finished')).toMatchObject({
+      status: 'True',
+      reason: 'Succeeded',
+    });
+  });
+
+  it('keeps a task asking for more GPUs than any node has Pending, and says so', async () => {
+    await create('too-big', {
+      image: 'ghcr.io/acme/train:1',
+      command: ['python', 'train.py'],
+      workers: 2,
+      resources: { gpus: 4, gpuType: 'nvidia-l4' },
+    });
+    const pending = await eventually(
+      () => get('too-big'),
+      (t) => t.status?.message?.includes('largest GPU node') === true,
+      30_000,
+    );
+    expect(pending.status!.phase).toBe('Pending');
+    expect(pending.status!.message).toContain(
+      'needs 4 nvidia.com/gpu of type nvidia-l4 per worker; the largest GPU node offers 2',
+    );
+    expect(pending.status!.conditions!.find((c) => c.type === 'WorkersScheduled')).toMatchObject({
+      status: 'False',
+      reason: 'Unschedulable',
+    });
+    for (const pod of await podsOf('too-big')) expect(pod.spec!.nodeName).toBeUndefined();
+    // Still Pending a resync later: nothing turns it into a failure.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await get('too-big')).status!.phase).toBe('Pending');
+  });
+
+  it('removes every object a task owned when the task is deleted', async () => {
+    await custom.deleteNamespacedCustomObject({ ...GROUP, namespace: NS, name: 'too-big' });
+    await custom.deleteNamespacedCustomObject({ ...GROUP, namespace: NS, name: 'train' });
+    await eventually(
+      async () => ({
+        jobs: (await batch.listNamespacedJob({ namespace: NS })).items.length,
+        services: (
+          await client.core.listNamespacedService({
+            namespace: NS,
+            labelSelector: TASK_LABEL,
+          })
+        ).items.length,
+        pods: (
+          await client.core.listNamespacedPod({ namespace: NS, labelSelector: TASK_LABEL })
+        ).items.length,
+      }),
+      (left) => left.jobs === 0 && left.services === 0 && left.pods === 0,
+      60_000,
+    );
+  });
+
+  it('fails a task whose workers keep failing, naming the exit code and the retries', async () => {
+    await create('crashy', {
+      image: 'ghcr.io/acme/train:1',
+      command: ['python', 'train.py'],
+      resources: { gpus: 1 },
+      retries: 1,
+    });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const pod = await eventually(
+        async () => (await podsOf('crashy')).filter((p) => p.status?.phase === 'Running'),
+        (p) => p.length === 1,
+        30_000,
+      );
+      await finishPods(pod, 3);
+    }
+    const failed = await eventually(
+      () => get('crashy'),
+      (t) => t.status?.phase === 'Failed',
+      30_000,
+    );
+    expect(failed.status!.message).toBe(
+      'worker 0 exited with code 3 (Error); gave up after 1 retry (spec.retries)',
+    );
+  });
+
+  it('refuses specs the schema rules out at the API server, and reports the rest in status', async () => {
+    const refused = await create('bad', {
+      image: 'x',
+      command: ['run'],
+      resources: { gpus: 0, gpuType: 'nvidia-l4' },
+      data: { uri: 's3://a/b', claimName: 'pvc' },
+    }).catch((error: unknown) => error);
+    expect(kubeStatus(refused)).toBe(422);
+    expect(String((refused as { body?: unknown }).body)).toContain(
+      'resources.gpuType needs resources.gpus of 1 or more',
+    );
+    expect(String((refused as { body?: unknown }).body)).toContain(
+      'give exactly one of uri and claimName',
+    );
+
+    await create('clash', {
+      image: 'x',
+      command: ['run'],
+      data: { claimName: 'data', mountPath: '/work' },
+      scratch: { size: '1Gi', mountPath: '/work' },
+    });
+    const invalid = await eventually(
+      () => get('clash'),
+      (t) => t.status?.phase === 'Failed',
+      20_000,
+    );
+    expect(invalid.status!.message).toBe(
+      'invalid spec: spec.scratch.mountPath: data, model and scratch need different mount paths',
+    );
+    expect((await batch.listNamespacedJob({ namespace: NS })).items.map((j) => j.metadata!.name))
+      .not.toContain('clash');
+  });
+
+  it('picks up tasks created while it was down', async () => {
+    await controller.stop();
+    await create('offline', {
+      image: 'ghcr.io/acme/train:1',
+      command: ['python', 'train.py'],
+      resources: { gpus: 2 },
+    });
+    controller = new MLTaskController(client.config, { resyncMs: 2_000, log: quiet });
+    await controller.start();
+    const running = await eventually(
+      () => get('offline'),
+      (t) => t.status?.phase === 'Running',
+      30_000,
+    );
+    expect(running.status!.workers![0]!.node).toMatch(/^gpu-[ab]$/);
+  });
+});
