@@ -1,6 +1,11 @@
 import type { KubernetesObject, V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { MLTaskObject, MLTaskStatus, SpecCheck } from './mltask-spec.js';
-import { MLTaskConditions, MLTaskReasons, mergeConditions, observeStatus } from './mltask-status.js';
+import {
+  MLTaskConditions,
+  MLTaskReasons,
+  mergeConditions,
+  observeStatus,
+} from './mltask-status.js';
 
 export interface ObservedObjects {
   job?: V1Job;
@@ -114,7 +119,9 @@ export function sameStatus(
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }

@@ -172,7 +172,10 @@ function renderVolumes(spec: MLTaskSpec): { volumes: V1Volume[]; mounts: V1Volum
   if (spec.data) {
     volumes.push(
       spec.data.claimName
-        ? { name: 'data', persistentVolumeClaim: { claimName: spec.data.claimName, readOnly: true } }
+        ? {
+            name: 'data',
+            persistentVolumeClaim: { claimName: spec.data.claimName, readOnly: true },
+          }
         : { name: 'data', emptyDir: {} },
     );
     mounts.push({

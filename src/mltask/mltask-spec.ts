@@ -64,11 +64,7 @@ export const SCRATCH_KINDS = ['disk', 'memory', 'volume'] as const;
 
 export const mlTaskSpecSchema = z
   .strictObject({
-    image: z
-      .string()
-      .min(1)
-      .max(512)
-      .regex(/^\S+$/, 'a container image reference without spaces'),
+    image: z.string().min(1).max(512).regex(/^\S+$/, 'a container image reference without spaces'),
     command: z.array(z.string().max(4096)).min(1).max(64),
     args: z.array(z.string().max(4096)).max(256).optional(),
     env: z

@@ -120,7 +120,11 @@ export class MLTaskController {
       onError: (key, error) => this.log.warn(`reconcile of ${key} failed: ${kubeMessage(error)}`),
     });
     this.tasks.onChange((t) => this.enqueue(t.metadata.namespace, t.metadata.name));
-    for (const owned of [this.jobs, this.services, this.pods] as ResilientInformer<KubernetesObject>[])
+    for (const owned of [
+      this.jobs,
+      this.services,
+      this.pods,
+    ] as ResilientInformer<KubernetesObject>[])
       owned.onChange((o) => this.enqueue(o.metadata?.namespace, o.metadata?.labels?.[TASK_LABEL]));
     this.nodes.onChange(() => this.enqueueWaiting());
   }
@@ -195,7 +199,9 @@ export class MLTaskController {
     if (!object) return;
     try {
       await create(object);
-      this.log.info(`created ${object.kind} ${object.metadata!.namespace}/${object.metadata!.name}`);
+      this.log.info(
+        `created ${object.kind} ${object.metadata!.namespace}/${object.metadata!.name}`,
+      );
     } catch (error) {
       // Created by a reconcile whose event has not reached the cache yet: the next one sees it.
       if (!isAlreadyExists(error)) throw error;

@@ -206,9 +206,8 @@ describe('MLTask controller on a real API server', () => {
             labelSelector: TASK_LABEL,
           })
         ).items.length,
-        pods: (
-          await client.core.listNamespacedPod({ namespace: NS, labelSelector: TASK_LABEL })
-        ).items.length,
+        pods: (await client.core.listNamespacedPod({ namespace: NS, labelSelector: TASK_LABEL }))
+          .items.length,
       }),
       (left) => left.jobs === 0 && left.services === 0 && left.pods === 0,
       60_000,
@@ -269,8 +268,9 @@ describe('MLTask controller on a real API server', () => {
     expect(invalid.status!.message).toBe(
       'invalid spec: spec.scratch.mountPath: data, model and scratch need different mount paths',
     );
-    expect((await batch.listNamespacedJob({ namespace: NS })).items.map((j) => j.metadata!.name))
-      .not.toContain('clash');
+    expect(
+      (await batch.listNamespacedJob({ namespace: NS })).items.map((j) => j.metadata!.name),
+    ).not.toContain('clash');
   });
 
   it('picks up tasks created while it was down', async () => {

@@ -58,9 +58,7 @@ export class Kwokctl {
     timeoutMs: number,
     extraConfig?: string,
   ): Promise<void> {
-    const run = Kwokctl.creating.then(() =>
-      this.createNow(name, version, timeoutMs, extraConfig),
-    );
+    const run = Kwokctl.creating.then(() => this.createNow(name, version, timeoutMs, extraConfig));
     Kwokctl.creating = run.catch(() => undefined);
     await run;
   }
