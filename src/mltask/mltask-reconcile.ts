@@ -17,48 +17,50 @@ export interface ObservedObjects {
 
 type NewCondition = Parameters<typeof mergeConditions>[1][number];
 
+/** Builds conditions and statuses stamped with one task's generation and one clock. */
+function stamper(task: MLTaskObject, now: string) {
+  const generation = task.metadata.generation;
+  const stamp = generation !== undefined ? { observedGeneration: generation } : {};
+  const condition = (
+    type: string,
+    status: NewCondition['status'],
+    reason: string,
+    message: string,
+  ): NewCondition => ({ type, status, reason, message, ...stamp });
+  const status = (
+    fields: Omit<MLTaskStatus, 'conditions' | 'observedGeneration'>,
+    conditions: NewCondition[],
+  ): MLTaskStatus => ({
+    ...fields,
+    conditions: mergeConditions(task.status?.conditions, conditions, now),
+    ...stamp,
+  });
+  return { condition, status };
+}
+
 /** The status a task should have now; the controller writes it when it differs. */
 export function desiredStatus(
   task: MLTaskObject,
   check: SpecCheck,
   observed: ObservedObjects,
 ): MLTaskStatus {
-  const generation = task.metadata.generation;
-  const condition = (
-    type: string,
-    status: NewCondition['status'],
-    reason: string,
-    message: string,
-  ): NewCondition => ({
-    type,
-    status,
-    reason,
-    message,
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-  });
-  const finish = (
-    phase: MLTaskStatus['phase'],
-    message: string,
-    conditions: NewCondition[],
-  ): MLTaskStatus => ({
-    phase,
+  const { condition, status } = stamper(task, observed.now);
+  const failed = (message: string) => ({
+    phase: 'Failed' as const,
     message,
     workers: [],
     readyWorkers: 0,
-    conditions: mergeConditions(task.status?.conditions, conditions, observed.now),
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
   });
-
   if (!check.valid) {
     const message = `invalid spec: ${check.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
-    return finish('Failed', message, [
+    return status(failed(message), [
       condition(MLTaskConditions.SpecValid, 'False', MLTaskReasons.InvalidSpec, message),
     ]);
   }
   const foreign = [observed.job, observed.service].find((o) => o && !ownedBy(o, task));
   if (foreign) {
     const message = `a ${foreign.kind ?? 'resource'} named ${task.metadata.name} already exists in namespace ${task.metadata.namespace} and is not this task's: rename the task or delete that object`;
-    return finish('Failed', message, [
+    return status(failed(message), [
       condition(MLTaskConditions.SpecValid, 'True', MLTaskReasons.Valid, ''),
       condition(MLTaskConditions.Finished, 'True', MLTaskReasons.NameTaken, message),
     ]);
@@ -68,38 +70,26 @@ export function desiredStatus(
     // The Job was removed after the task finished: what it reported stays the record.
     return previous as MLTaskStatus;
   }
-  const seen = observeStatus({
+  const { reasons, ...seen } = observeStatus({
     spec: check.spec,
     ...(observed.job ? { job: observed.job } : {}),
     pods: observed.pods,
     nodes: observed.nodes,
   });
-  const allScheduled = seen.reasons.scheduled === MLTaskReasons.Scheduled;
   const done = seen.phase === 'Succeeded' || seen.phase === 'Failed';
-  const { reasons, ...status } = seen;
-  return {
-    ...status,
-    conditions: mergeConditions(
-      previous?.conditions,
-      [
-        condition(MLTaskConditions.SpecValid, 'True', MLTaskReasons.Valid, ''),
-        condition(
-          MLTaskConditions.WorkersScheduled,
-          allScheduled || done ? 'True' : 'False',
-          allScheduled || done ? MLTaskReasons.Scheduled : reasons.scheduled,
-          allScheduled || done ? '' : seen.message,
-        ),
-        condition(
-          MLTaskConditions.Finished,
-          done ? 'True' : 'False',
-          reasons.finished,
-          done ? seen.message : '',
-        ),
-      ],
-      observed.now,
+  const scheduled = done || reasons.scheduled === MLTaskReasons.Scheduled;
+  return status(seen, [
+    condition(MLTaskConditions.SpecValid, 'True', MLTaskReasons.Valid, ''),
+    scheduled
+      ? condition(MLTaskConditions.WorkersScheduled, 'True', MLTaskReasons.Scheduled, '')
+      : condition(MLTaskConditions.WorkersScheduled, 'False', reasons.scheduled, seen.message),
+    condition(
+      MLTaskConditions.Finished,
+      done ? 'True' : 'False',
+      reasons.finished,
+      done ? seen.message : '',
     ),
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-  };
+  ]);
 }
 
 function ownedBy(object: KubernetesObject, task: MLTaskObject): boolean {
