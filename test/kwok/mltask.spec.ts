@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import {
   BatchV1Api,
   CustomObjectsApi,
+  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1Pod,
@@ -21,7 +23,21 @@ import { EXIT_CODE_ANNOTATION, WORKER_STAGES } from '../support/kwok-worker-stag
 
 const NS = 'default';
 const GROUP = { group: 'ml.kaas.dev', version: 'v1alpha1', plural: 'mltasks' };
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const warnings: string[] = [];
+const quiet = {
+  info: () => undefined,
+  warn: (m: string) => void warnings.push(m),
+  error: (m: string) => void warnings.push(m),
+};
+
+/** The controller runs as the service account of deploy/mltask/controller.yaml, so its RBAC is tested too. */
+function asControllerServiceAccount(kubeconfig: string): KubeConfig {
+  const doc = parse(kubeconfig) as { users: { user: Record<string, unknown> }[] };
+  for (const u of doc.users) u.user.as = 'system:serviceaccount:kaas-mltask:mltask-controller';
+  const config = new KubeConfig();
+  config.loadFromString(stringify(doc));
+  return config;
+}
 
 /**
  * The MLTask controller, run in this process, against a real API server, scheduler and
@@ -35,6 +51,7 @@ describe('MLTask controller on a real API server', () => {
   let custom: CustomObjectsApi;
   let batch: BatchV1Api;
   let controller: MLTaskController;
+  let controllerConfig: KubeConfig;
 
   const get = async (name: string) =>
     (await custom.getNamespacedCustomObject({ ...GROUP, namespace: NS, name })) as MLTaskObject;
@@ -92,7 +109,9 @@ describe('MLTask controller on a real API server', () => {
       30_000,
     );
     await applyManifests(client, readFileSync('deploy/mltask/crd.yaml', 'utf8'));
-    controller = new MLTaskController(client.config, { resyncMs: 2_000, log: quiet });
+    await applyManifests(client, readFileSync('deploy/mltask/controller.yaml', 'utf8'));
+    controllerConfig = asControllerServiceAccount(cluster.kubeconfig);
+    controller = new MLTaskController(controllerConfig, { resyncMs: 2_000, log: quiet });
     await controller.start();
   });
 
@@ -268,6 +287,16 @@ describe('MLTask controller on a real API server', () => {
     expect(invalid.status!.message).toBe(
       'invalid spec: spec.scratch.mountPath: data, model and scratch need different mount paths',
     );
+    const changed = await custom
+      .patchNamespacedCustomObject(
+        { ...GROUP, namespace: NS, name: 'clash', body: { spec: { workers: 3 } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      )
+      .catch((error: unknown) => error);
+    expect(kubeStatus(changed)).toBe(422);
+    expect(String((changed as { body?: unknown }).body)).toContain(
+      'spec cannot change once created',
+    );
     expect(
       (await batch.listNamespacedJob({ namespace: NS })).items.map((j) => j.metadata!.name),
     ).not.toContain('clash');
@@ -280,7 +309,7 @@ describe('MLTask controller on a real API server', () => {
       command: ['python', 'train.py'],
       resources: { gpus: 2 },
     });
-    controller = new MLTaskController(client.config, { resyncMs: 2_000, log: quiet });
+    controller = new MLTaskController(controllerConfig, { resyncMs: 2_000, log: quiet });
     await controller.start();
     const running = await eventually(
       () => get('offline'),
@@ -288,5 +317,7 @@ describe('MLTask controller on a real API server', () => {
       30_000,
     );
     expect(running.status!.workers![0]!.node).toMatch(/^gpu-[ab]$/);
+    // Everything above ran with the controller's own RBAC: nothing was refused.
+    expect(warnings.filter((w) => /HTTP 403|forbidden/i.test(w))).toEqual([]);
   });
 });
