@@ -51,6 +51,10 @@ const PATH_PARAMS = {
     description: 'Operation id',
     schema: { type: 'string', format: 'uuid', pattern: UUID },
   },
+  mltask: {
+    description: 'MLTask name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 52 },
+  },
   token: { description: 'Token id', schema: { type: 'string', format: 'uuid', pattern: UUID } },
 } as const;
 
@@ -92,6 +96,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'Body too large',
   422: 'Well-formed but not acceptable (problem details name the field)',
   500: 'Unexpected server error',
+  503: 'A system this needs (the cluster’s API server) does not answer; try again',
 };
 
 /**
