@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { TenantKubeClient } from '../../src/kube/tenant-client.js';
+import { applyManifests } from '../../src/kube/apply.js';
+import { MLTaskController } from '../../src/mltask/mltask.controller.js';
+import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
+import { eventually } from '../support/http.js';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const spec = {
+  image: 'ghcr.io/acme/train:1',
+  command: ['python', 'train.py'],
+  workers: 2,
+  resources: { gpus: 1, gpuType: 'nvidia-l4' },
+};
+
+/**
+ * MLTasks through the kaas API and SDK, on a kwok cluster kaas created: the routes reach the
+ * tenant's API server with the provider's admin credentials after kaas checked the caller's role.
+ */
+describe('MLTasks through the kaas API', () => {
+  let server: RunningServer;
+  let kaas: KaasClient;
+  let viewer: KaasClient;
+  let workdir: string;
+  let controller: MLTaskController | undefined;
+  const project = 'default';
+  const path = { project, cluster: 'ml' };
+
+  const wait = (op: Operation) =>
+    kaas.waitForOperation(project, op.id, { timeoutMs: 150_000, intervalMs: 250 });
+
+  beforeAll(async () => {
+    workdir = mkdtempSync(join(tmpdir(), 'kaas-mltask-api-'));
+    server = await startServer(
+      'all',
+      testConfig({
+        KAAS_PROVIDERS: 'fake,kwok',
+        KAAS_KWOK_WORKDIR: workdir,
+        KAAS_KWOK_BOOT_SECONDS: '1',
+      }),
+    );
+    kaas = createKaasClient({ baseUrl: server.url, token: ADMIN_TOKEN });
+    const token = await unwrap(
+      kaas.createToken({ path: { project }, body: { name: 'reader', role: 'viewer' } }),
+    );
+    viewer = createKaasClient({ baseUrl: server.url, token: token.token });
+    const op = await unwrap(
+      kaas.createCluster({
+        path: { project },
+        body: {
+          name: 'ml',
+          spec: {
+            provider: 'kwok',
+            nodePools: [
+              {
+                name: 'gpu',
+                replicas: 1,
+                flavor: 'gpu-small',
+                gpu: { count: 2, type: 'nvidia-l4' },
+                taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
+              },
+            ],
+          },
+        },
+      }),
+    );
+    expect((await wait(op as Operation)).status).toBe('Succeeded');
+    await unwrap(
+      kaas.createCluster({
+        path: { project },
+        body: { name: 'nokube', spec: { provider: 'fake' } },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await controller?.stop();
+    const op = await kaas?.deleteCluster({ path });
+    if (op?.data && 'id' in op.data) await wait(op.data as Operation).catch(() => undefined);
+    await server?.close();
+    rmSync(workdir, { recursive: true, force: true });
+  });
+
+  it('answers 409 until the GPU stack is installed, and on a cluster without an API server', async () => {
+    const missing = await kaas.createMlTask({ path, body: { name: 'early', spec } });
+    expect(missing.response.status).toBe(409);
+    expect(missing.error).toMatchObject({
+      detail: expect.stringContaining('the GPU stack add-on is not installed in cluster "ml"'),
+    });
+    const listed = await kaas.listMlTasks({ path });
+    expect(listed.response.status).toBe(409);
+
+    const fake = await kaas.createMlTask({
+      path: { project, cluster: 'nokube' },
+      body: { name: 'early', spec },
+    });
+    expect(fake.response.status).toBe(409);
+    const unknown = await kaas.getMlTask({ path: { project, cluster: 'nope', mltask: 'x' } });
+    expect(unknown.response.status).toBe(404);
+  });
+
+  it('creates, lists, reads, shows logs of and deletes a task once the GPU stack is in', async () => {
+    const { kubeconfig } = await unwrap(kaas.getKubeconfig({ path }));
+    const tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
+    await applyManifests(tenant, readFileSync('deploy/mltask/crd.yaml', 'utf8'));
+    const config = new KubeConfig();
+    config.loadFromString(kubeconfig);
+    controller = new MLTaskController(config, { resyncMs: 2_000, log: quiet });
+    await controller.start();
+
+    const created = await kaas.createMlTask({ path, body: { name: 'train', spec } });
+    expect(created.response.status).toBe(201);
+    expect(created.response.headers.get('location')).toBe(
+      '/v1/projects/default/clusters/ml/mltasks/train?namespace=default',
+    );
+    expect(created.data).toMatchObject({ name: 'train', namespace: 'default' });
+
+    const again = await kaas.createMlTask({ path, body: { name: 'train', spec } });
+    expect(again.response.status).toBe(409);
+
+    // kwok's default stages finish a Job's pods as soon as they run.
+    const done = await eventually(
+      () => unwrap(viewer.getMlTask({ path: { ...path, mltask: 'train' } })),
+      (t) => t.status.phase === 'Succeeded',
+      60_000,
+    );
+    expect(done.status.message).toBe('all 2 workers finished successfully');
+    expect(done.status.workers.map((w) => w.node)).toEqual([
+      expect.stringMatching(/^ml-gpu-/),
+      expect.stringMatching(/^ml-gpu-/),
+    ]);
+
+    const list = await unwrap(viewer.listMlTasks({ path }));
+    expect(list.items.map((t) => [t.namespace, t.name, t.status.phase])).toEqual([
+      ['default', 'train', 'Succeeded'],
+    ]);
+
+    const logs = await unwrap(viewer.getMlTaskLogs({ path: { ...path, mltask: 'train' } }));
+    expect(logs.kubectl).toBe(
+      'kubectl logs --namespace default --selector ml.kaas.dev/task=train --container worker --prefix --follow',
+    );
+    expect(logs.workers.map((w) => [w.index, w.phase, w.exitCode])).toEqual([
+      [0, 'Succeeded', 0],
+      [1, 'Succeeded', 0],
+    ]);
+    for (const w of logs.workers) expect(w.log ?? w.logError).toBeDefined();
+
+    const refused = await viewer.deleteMlTask({ path: { ...path, mltask: 'train' } });
+    expect(refused.response.status).toBe(403);
+    const deleted = await kaas.deleteMlTask({ path: { ...path, mltask: 'train' } });
+    expect(deleted.response.status).toBe(204);
+    await eventually(
+      async () => (await kaas.getMlTask({ path: { ...path, mltask: 'train' } })).response.status,
+      (status) => status === 404,
+      30_000,
+    );
+    const gone = await kaas.getMlTask({ path: { ...path, mltask: 'train' } });
+    expect(gone.error).toMatchObject({
+      detail: 'MLTask "default/train" not found in cluster "ml"',
+    });
+  });
+
+  it('answers 422 naming the field for a spec the controller could not run, 403 to a viewer', async () => {
+    const invalid = await kaas.createMlTask({
+      path,
+      body: {
+        name: 'bad',
+        spec: { ...spec, resources: { gpus: 0, gpuType: 'nvidia-l4' } },
+      },
+    });
+    expect(invalid.response.status).toBe(422);
+    expect(invalid.error).toMatchObject({
+      errors: [{ field: 'spec.resources.gpuType', message: 'gpuType needs gpus of 1 or more' }],
+    });
+    const byViewer = await viewer.createMlTask({ path, body: { name: 'mine', spec } });
+    expect(byViewer.response.status).toBe(403);
+    const noNamespace = await kaas.createMlTask({
+      path,
+      body: { name: 'elsewhere', namespace: 'no-such-ns', spec },
+    });
+    expect(noNamespace.response.status).toBe(404);
+  });
+});
