@@ -11,6 +11,17 @@ import { MLTaskController } from '../../src/mltask/mltask.controller.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
 import { eventually } from '../support/http.js';
 
+/** Status, problem and body of an SDK answer, whatever its outcome. */
+async function answer<T>(call: Promise<{ data?: T; response?: Response }>) {
+  const result = (await call) as { data?: T; error?: unknown; response?: Response };
+  return {
+    status: result.response!.status,
+    location: result.response!.headers.get('location'),
+    data: result.data,
+    problem: result.error as { detail?: string; errors?: unknown[] } | undefined,
+  };
+}
+
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const spec = {
   image: 'ghcr.io/acme/train:1',
@@ -88,21 +99,25 @@ describe('MLTasks through the kaas API', () => {
   });
 
   it('answers 409 until the GPU stack is installed, and on a cluster without an API server', async () => {
-    const missing = await kaas.createMlTask({ path, body: { name: 'early', spec } });
-    expect(missing.response.status).toBe(409);
-    expect(missing.error).toMatchObject({
+    const missing = await answer(kaas.createMlTask({ path, body: { name: 'early', spec } }));
+    expect(missing.status).toBe(409);
+    expect(missing.problem).toMatchObject({
       detail: expect.stringContaining('the GPU stack add-on is not installed in cluster "ml"'),
     });
-    const listed = await kaas.listMlTasks({ path });
-    expect(listed.response.status).toBe(409);
+    const listed = await answer(kaas.listMlTasks({ path }));
+    expect(listed.status).toBe(409);
 
-    const fake = await kaas.createMlTask({
-      path: { project, cluster: 'nokube' },
-      body: { name: 'early', spec },
-    });
-    expect(fake.response.status).toBe(409);
-    const unknown = await kaas.getMlTask({ path: { project, cluster: 'nope', mltask: 'x' } });
-    expect(unknown.response.status).toBe(404);
+    const fake = await answer(
+      kaas.createMlTask({
+        path: { project, cluster: 'nokube' },
+        body: { name: 'early', spec },
+      }),
+    );
+    expect(fake.status).toBe(409);
+    const unknown = await answer(
+      kaas.getMlTask({ path: { project, cluster: 'nope', mltask: 'x' } }),
+    );
+    expect(unknown.status).toBe(404);
   });
 
   it('creates, lists, reads, shows logs of and deletes a task once the GPU stack is in', async () => {
@@ -114,15 +129,15 @@ describe('MLTasks through the kaas API', () => {
     controller = new MLTaskController(config, { resyncMs: 2_000, log: quiet });
     await controller.start();
 
-    const created = await kaas.createMlTask({ path, body: { name: 'train', spec } });
-    expect(created.response.status).toBe(201);
-    expect(created.response.headers.get('location')).toBe(
+    const created = await answer(kaas.createMlTask({ path, body: { name: 'train', spec } }));
+    expect(created.status).toBe(201);
+    expect(created.location).toBe(
       '/v1/projects/default/clusters/ml/mltasks/train?namespace=default',
     );
     expect(created.data).toMatchObject({ name: 'train', namespace: 'default' });
 
-    const again = await kaas.createMlTask({ path, body: { name: 'train', spec } });
-    expect(again.response.status).toBe(409);
+    const again = await answer(kaas.createMlTask({ path, body: { name: 'train', spec } }));
+    expect(again.status).toBe(409);
 
     // kwok's default stages finish a Job's pods as soon as they run.
     const done = await eventually(
@@ -151,39 +166,43 @@ describe('MLTasks through the kaas API', () => {
     ]);
     for (const w of logs.workers) expect(w.log ?? w.logError).toBeDefined();
 
-    const refused = await viewer.deleteMlTask({ path: { ...path, mltask: 'train' } });
-    expect(refused.response.status).toBe(403);
-    const deleted = await kaas.deleteMlTask({ path: { ...path, mltask: 'train' } });
-    expect(deleted.response.status).toBe(204);
+    const refused = await answer(viewer.deleteMlTask({ path: { ...path, mltask: 'train' } }));
+    expect(refused.status).toBe(403);
+    const deleted = await answer(kaas.deleteMlTask({ path: { ...path, mltask: 'train' } }));
+    expect(deleted.status).toBe(204);
     await eventually(
-      async () => (await kaas.getMlTask({ path: { ...path, mltask: 'train' } })).response.status,
+      async () => (await answer(kaas.getMlTask({ path: { ...path, mltask: 'train' } }))).status,
       (status) => status === 404,
       30_000,
     );
-    const gone = await kaas.getMlTask({ path: { ...path, mltask: 'train' } });
-    expect(gone.error).toMatchObject({
+    const gone = await answer(kaas.getMlTask({ path: { ...path, mltask: 'train' } }));
+    expect(gone.problem).toMatchObject({
       detail: 'MLTask "default/train" not found in cluster "ml"',
     });
   });
 
   it('answers 422 naming the field for a spec the controller could not run, 403 to a viewer', async () => {
-    const invalid = await kaas.createMlTask({
-      path,
-      body: {
-        name: 'bad',
-        spec: { ...spec, resources: { gpus: 0, gpuType: 'nvidia-l4' } },
-      },
-    });
-    expect(invalid.response.status).toBe(422);
-    expect(invalid.error).toMatchObject({
+    const invalid = await answer(
+      kaas.createMlTask({
+        path,
+        body: {
+          name: 'bad',
+          spec: { ...spec, resources: { gpus: 0, gpuType: 'nvidia-l4' } },
+        },
+      }),
+    );
+    expect(invalid.status).toBe(422);
+    expect(invalid.problem).toMatchObject({
       errors: [{ field: 'spec.resources.gpuType', message: 'gpuType needs gpus of 1 or more' }],
     });
-    const byViewer = await viewer.createMlTask({ path, body: { name: 'mine', spec } });
-    expect(byViewer.response.status).toBe(403);
-    const noNamespace = await kaas.createMlTask({
-      path,
-      body: { name: 'elsewhere', namespace: 'no-such-ns', spec },
-    });
-    expect(noNamespace.response.status).toBe(404);
+    const byViewer = await answer(viewer.createMlTask({ path, body: { name: 'mine', spec } }));
+    expect(byViewer.status).toBe(403);
+    const noNamespace = await answer(
+      kaas.createMlTask({
+        path,
+        body: { name: 'elsewhere', namespace: 'no-such-ns', spec },
+      }),
+    );
+    expect(noNamespace.status).toBe(404);
   });
 });
