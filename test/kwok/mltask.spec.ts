@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import {
   BatchV1Api,
@@ -32,11 +35,15 @@ const quiet = {
 
 /** The controller runs as the service account of deploy/mltask/controller.yaml, so its RBAC is tested too. */
 function asControllerServiceAccount(kubeconfig: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromString(impersonating(kubeconfig));
+  return config;
+}
+
+function impersonating(kubeconfig: string): string {
   const doc = parse(kubeconfig) as { users: { user: Record<string, unknown> }[] };
   for (const u of doc.users) u.user.as = 'system:serviceaccount:kaas-mltask:mltask-controller';
-  const config = new KubeConfig();
-  config.loadFromString(stringify(doc));
-  return config;
+  return stringify(doc);
 }
 
 /**
@@ -240,13 +247,19 @@ describe('MLTask controller on a real API server', () => {
       resources: { gpus: 1 },
       retries: 1,
     });
+    // The first pod and its one replacement each exit with code 3.
+    const finished = new Set<string>();
     for (let attempt = 0; attempt < 2; attempt++) {
-      const pod = await eventually(
-        async () => (await podsOf('crashy')).filter((p) => p.status?.phase === 'Running'),
+      const fresh = await eventually(
+        async () =>
+          (await podsOf('crashy')).filter(
+            (p) => p.status?.phase === 'Running' && !finished.has(p.metadata!.name!),
+          ),
         (p) => p.length === 1,
         30_000,
       );
-      await finishPods(pod, 3);
+      finished.add(fresh[0]!.metadata!.name!);
+      await finishPods(fresh, 3);
     }
     const failed = await eventually(
       () => get('crashy'),
@@ -319,5 +332,40 @@ describe('MLTask controller on a real API server', () => {
     expect(running.status!.workers![0]!.node).toMatch(/^gpu-[ab]$/);
     // Everything above ran with the controller's own RBAC: nothing was refused.
     expect(warnings.filter((w) => /HTTP 403|forbidden/i.test(w))).toEqual([]);
+  });
+
+  it('runs as its own process from the build, and stops cleanly on SIGTERM', async () => {
+    const main = join(process.cwd(), 'dist/mltask/main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
+    await controller.stop();
+    const dir = mkdtempSync(join(tmpdir(), 'kaas-mltask-proc-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, impersonating(cluster.kubeconfig));
+    const child = spawn(process.execPath, [main, '--kubeconfig', kubeconfig], {
+      env: { ...process.env, KUBECONFIG: '', MLTASK_RESYNC_SECONDS: '5' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await create('proc', {
+        image: 'ghcr.io/acme/train:1',
+        command: ['python', 'train.py'],
+        resources: { gpus: 1 },
+      });
+      const running = await eventually(
+        () => get('proc'),
+        (t) => t.status?.phase === 'Running',
+        30_000,
+      );
+      expect(running.status!.message).toBe('1 of 1 workers running');
+      expect(output).toContain('mltask controller started');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
