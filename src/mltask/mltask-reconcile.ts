@@ -57,12 +57,11 @@ export function desiredStatus(
       condition(MLTaskConditions.SpecValid, 'False', MLTaskReasons.InvalidSpec, message),
     ]);
   }
-  const foreign = [observed.job, observed.service].find((o) => o && !ownedBy(o, task));
-  if (foreign) {
-    const message = `a ${foreign.kind ?? 'resource'} named ${task.metadata.name} already exists in namespace ${task.metadata.namespace} and is not this task's: rename the task or delete that object`;
-    return status(failed(message), [
+  const taken = nameTaken(task, observed);
+  if (taken) {
+    return status({ phase: 'Pending', message: taken, workers: [], readyWorkers: 0 }, [
       condition(MLTaskConditions.SpecValid, 'True', MLTaskReasons.Valid, ''),
-      condition(MLTaskConditions.Finished, 'True', MLTaskReasons.NameTaken, message),
+      condition(MLTaskConditions.Finished, 'False', MLTaskReasons.NameTaken, taken),
     ]);
   }
   const previous = task.status;
@@ -90,6 +89,32 @@ export function desiredStatus(
       done ? seen.message : '',
     ),
   ]);
+}
+
+/**
+ * A Job or Service under the task's name that is not the task's: an earlier task of the same
+ * name still being garbage-collected, or someone else's. The task waits (level-triggered: it
+ * goes on once the object is gone) and says which.
+ */
+export function nameTaken(
+  task: MLTaskObject,
+  observed: Pick<ObservedObjects, 'job' | 'service'>,
+): string | undefined {
+  const owned = (
+    [
+      ['Job', observed.job],
+      ['Service', observed.service],
+    ] as const
+  ).find(([, o]) => o && !ownedBy(o, task));
+  if (!owned) return undefined;
+  const [kind, object] = owned;
+  const where = `${kind} ${task.metadata.namespace}/${task.metadata.name}`;
+  const earlier = object!.metadata?.ownerReferences?.some(
+    (r) => r.kind === task.kind && r.name === task.metadata.name,
+  );
+  if (earlier || object!.metadata?.deletionTimestamp)
+    return `waiting for the ${where} of an earlier MLTask of the same name to be deleted`;
+  return `the ${where} already exists and is not this task's: delete it or create the task under another name`;
 }
 
 function ownedBy(object: KubernetesObject, task: MLTaskObject): boolean {

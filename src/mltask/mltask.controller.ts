@@ -23,7 +23,7 @@ import {
   type MLTaskStatus,
 } from './mltask-spec.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, TASK_LABEL } from './mltask-render.js';
-import { desiredStatus, sameStatus } from './mltask-reconcile.js';
+import { desiredStatus, nameTaken, sameStatus } from './mltask-reconcile.js';
 import { renderJob, renderService } from './mltask-render.js';
 import { KeyedQueue } from './keyed-queue.js';
 
@@ -47,6 +47,8 @@ const consoleLog: ControllerLog = {
 };
 
 type Key = string;
+/** Set by the Job controller on every pod it creates. */
+const JOB_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 const keyOf = (namespace: string, name: string): Key => `${namespace}/${name}`;
 
 /**
@@ -174,8 +176,13 @@ export class MLTaskController {
     const check = checkSpec(task.spec);
     const job = this.jobs.get(name, namespace);
     const service = this.services.get(name, namespace);
-    const pods = this.pods.list(namespace).filter((p) => p.metadata?.labels?.[TASK_LABEL] === name);
-    if (check.valid && !finished(task)) {
+    // Only the current Job's pods: an earlier task of the same name may still have some.
+    const pods = job
+      ? this.pods
+          .list(namespace)
+          .filter((p) => p.metadata?.labels?.[JOB_UID_LABEL] === job.metadata?.uid)
+      : [];
+    if (check.valid && !finished(task) && !nameTaken(task, { job, service })) {
       await this.ensureCreated(service, () => renderService(task, check.spec), this.createService);
       await this.ensureCreated(job, () => renderJob(task, check.spec), this.createJob);
     }

@@ -334,6 +334,25 @@ describe('MLTask controller on a real API server', () => {
     expect(warnings.filter((w) => /HTTP 403|forbidden/i.test(w))).toEqual([]);
   });
 
+  it('runs a task re-created under the name of one still being deleted once the old objects are gone', async () => {
+    const old = await batch.readNamespacedJob({ name: 'offline', namespace: NS });
+    await custom.deleteNamespacedCustomObject({ ...GROUP, namespace: NS, name: 'offline' });
+    await create('offline', {
+      image: 'ghcr.io/acme/train:2',
+      command: ['python', 'train.py'],
+      resources: { gpus: 1 },
+    });
+    const running = await eventually(
+      () => get('offline'),
+      (t) => t.status?.phase === 'Running',
+      60_000,
+    );
+    expect(running.status!.message).toBe('1 of 1 workers running');
+    const job = await batch.readNamespacedJob({ name: 'offline', namespace: NS });
+    expect(job.metadata!.uid).not.toBe(old.metadata!.uid);
+    expect(job.spec!.template.spec!.containers[0]!.image).toBe('ghcr.io/acme/train:2');
+  });
+
   it('runs as its own process from the build, and stops cleanly on SIGTERM', async () => {
     const main = join(process.cwd(), 'dist/mltask/main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);

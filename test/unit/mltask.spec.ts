@@ -320,16 +320,27 @@ describe('MLTask status', () => {
     expect(status.conditions[0]).toMatchObject({ type: 'SpecValid', status: 'False' });
   });
 
-  it('refuses to adopt a Job of the same name that belongs to something else', () => {
-    const stranger = { ...job(), kind: 'Job', metadata: { name: 'train' } };
-    const status = desiredStatus(task(base), checkSpec(base), {
-      job: stranger,
-      pods: [],
-      nodes: [],
-      now: '2026-11-29T05:00:00Z',
+  it('waits, saying why, while a Job of the same name is not its own', () => {
+    const observe = (metadata: Record<string, unknown>) =>
+      desiredStatus(task(base), checkSpec(base), {
+        job: { ...job(), metadata: { name: 'train', ...metadata } },
+        pods: [],
+        nodes: [],
+        now: '2026-11-29T05:00:00Z',
+      });
+    const stranger = observe({});
+    expect(stranger.phase).toBe('Pending');
+    expect(stranger.message).toBe(
+      "the Job team-a/train already exists and is not this task's: delete it or create the task under another name",
+    );
+    const earlier = observe({ ownerReferences: [{ ...ownerRef, uid: 'uid-0' }] });
+    expect(earlier.message).toBe(
+      'waiting for the Job team-a/train of an earlier MLTask of the same name to be deleted',
+    );
+    expect(earlier.conditions.find((c) => c.type === 'Finished')).toMatchObject({
+      status: 'False',
+      reason: 'NameTaken',
     });
-    expect(status.phase).toBe('Failed');
-    expect(status.message).toContain('a Job named train already exists in namespace team-a');
   });
 
   it('keeps transition times of unchanged conditions, so an unchanged status is not rewritten', () => {
