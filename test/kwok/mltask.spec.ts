@@ -286,6 +286,12 @@ describe('MLTask controller on a real API server', () => {
       'give exactly one of uri and claimName',
     );
 
+    const long = await create('a'.repeat(53), { image: 'x', command: ['run'] }).catch(
+      (error: unknown) => error,
+    );
+    expect(kubeStatus(long)).toBe(422);
+    expect(String((long as { body?: unknown }).body)).toContain('at most 52 characters');
+
     await create('clash', {
       image: 'x',
       command: ['run'],
