@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -204,5 +205,63 @@ describe('MLTasks through the kaas API', () => {
       }),
     );
     expect(noNamespace.status).toBe(404);
+  });
+
+  it('does the same from kaasctl, reading an MLTask manifest', async () => {
+    const cli = join(process.cwd(), 'dist/cli/main.js');
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
+    const manifest = join(workdir, 'task.yaml');
+    writeFileSync(
+      manifest,
+      [
+        'apiVersion: ml.kaas.dev/v1alpha1',
+        'kind: MLTask',
+        'metadata: { name: from-cli }',
+        'spec:',
+        '  image: ghcr.io/acme/train:1',
+        '  command: [python, train.py]',
+        '  resources: { gpus: 2, gpuType: nvidia-l4 }',
+      ].join('\n'),
+    );
+    const kaasctl = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [cli, '--server', server.url, '--token', ADMIN_TOKEN, ...args],
+          {
+            env: { ...process.env, HOME: workdir, KAASCTL_CONFIG: join(workdir, 'kaasctl.yaml') },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+
+    const created = await kaasctl('mltasks', 'create', 'ml', '-f', manifest);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^NAMESPACE\s+NAME\s+PHASE\s+READY\s+AGE\s+MESSAGE/);
+    await eventually(
+      () => unwrap(kaas.getMlTask({ path: { ...path, mltask: 'from-cli' } })),
+      (t) => t.status.phase === 'Succeeded',
+      60_000,
+    );
+    const list = await kaasctl('mltasks', 'list', 'ml');
+    expect(list.stdout).toMatch(/default\s+from-cli\s+Succeeded\s+1\/1\s/);
+    const logs = await kaasctl('mltask', 'logs', 'ml', 'from-cli', '--tail', '5');
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain(
+      'default/from-cli: Succeeded: all 1 worker finished successfully',
+    );
+    expect(logs.stdout).toMatch(
+      /==> worker 0 \(from-cli-0-\w+, on ml-gpu-\S+, Succeeded, exit code 0\) <==/,
+    );
+    const deleted = await kaasctl('mltasks', 'delete', 'ml', 'from-cli');
+    expect(deleted.stdout).toBe('mltask default/from-cli deleted\n');
+    const missing = await kaasctl('mltasks', 'get', 'ml', 'nothing-here');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('MLTask "default/nothing-here" not found in cluster "ml"');
   });
 });
