@@ -17,6 +17,7 @@ import { ProblemDetailsFilter } from './api/http/problem-details.filter.js';
 import { ClustersService } from './api/clusters/clusters.service.js';
 import { ClusterActionsService } from './api/clusters/cluster-actions.service.js';
 import { ClusterReadsService } from './api/clusters/cluster-reads.service.js';
+import { MLTasksService } from './api/mltasks/mltasks.service.js';
 import { MachineRepairs } from './reconcilers/machine-repairs.js';
 import { RateLimiter } from './api/http/rate-limiter.js';
 import { OperationsService } from './api/operations/operations.service.js';
@@ -81,6 +82,7 @@ export class AppModule {
       ClustersService,
       ClusterActionsService,
       ClusterReadsService,
+      MLTasksService,
       OperationsService,
       ProjectsService,
     ];

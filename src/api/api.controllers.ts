@@ -1,5 +1,6 @@
 import { ClustersController } from './clusters/clusters.controller.js';
 import { ClusterActionsController } from './clusters/cluster-actions.controller.js';
+import { MLTasksController } from './mltasks/mltasks.controller.js';
 import { MetaController } from './meta/meta.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { ProjectsController } from './projects/projects.controller.js';
@@ -12,6 +13,7 @@ export const API_CONTROLLERS = [
   ProjectsController,
   ClustersController,
   ClusterActionsController,
+  MLTasksController,
   OperationsController,
   MetaController,
   HealthController,

@@ -7,6 +7,10 @@ import {
   type KaasClient,
   type Kubeconfig,
   type MachineList,
+  type MlTask,
+  type MlTaskCreateRequest,
+  type MlTaskList,
+  type MlTaskLogs,
   type Operation,
   type OperationList,
   type Plan,
@@ -119,6 +123,40 @@ export class KaasApi {
 
   cancelOperation(operation: string) {
     return this.call<Operation>(this.sdk.cancelOperation({ path: { ...this.project, operation } }));
+  }
+
+  listMLTasks(cluster: string, namespace?: string) {
+    return this.call<MlTaskList>(
+      this.sdk.listMlTasks({
+        path: { ...this.project, cluster },
+        query: { limit: 500, ...(namespace ? { namespace } : {}) },
+      }),
+    );
+  }
+
+  getMLTask(cluster: string, mltask: string, namespace: string) {
+    return this.call<MlTask>(
+      this.sdk.getMlTask({ path: { ...this.project, cluster, mltask }, query: { namespace } }),
+    );
+  }
+
+  createMLTask(cluster: string, body: MlTaskCreateRequest) {
+    return this.call<MlTask>(this.sdk.createMlTask({ path: { ...this.project, cluster }, body }));
+  }
+
+  getMLTaskLogs(cluster: string, mltask: string, namespace: string, tailLines: number) {
+    return this.call<MlTaskLogs>(
+      this.sdk.getMlTaskLogs({
+        path: { ...this.project, cluster, mltask },
+        query: { namespace, tailLines },
+      }),
+    );
+  }
+
+  deleteMLTask(cluster: string, mltask: string, namespace: string) {
+    return this.call<unknown>(
+      this.sdk.deleteMlTask({ path: { ...this.project, cluster, mltask }, query: { namespace } }),
+    );
   }
 
   /** For routes the server's document may not have (add-ons): a plain GET through the same client. */

@@ -5,6 +5,7 @@ import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
 import { machinesCommand } from './commands/machines.js';
+import { mltasksCommand } from './commands/mltasks.js';
 import { operationsCommand } from './commands/operations.js';
 
 /** The whole command tree; main.ts runs it and the completion generator walks it. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .addCommand(clustersCommand())
     .addCommand(operationsCommand())
     .addCommand(machinesCommand())
+    .addCommand(mltasksCommand())
     .addCommand(addonsCommand())
     .addCommand(kubeconfigCommand())
     .addCommand(completionCommand(() => program));

@@ -92,6 +92,13 @@ export class TooManyRequestsError extends DomainError {
   }
 }
 
+/** A system kaas depends on for this request (a tenant API server) does not answer; retry later. */
+export class UnavailableError extends DomainError {
+  readonly status = 503;
+  readonly type = 'unavailable';
+  readonly title = 'Temporarily unavailable';
+}
+
 /** A failure worth retrying: the Operation keeps running and shows the message. */
 export class TransientError extends Error {
   constructor(

@@ -51,6 +51,10 @@ const PATH_PARAMS = {
     description: 'Operation id',
     schema: { type: 'string', format: 'uuid', pattern: UUID },
   },
+  mltask: {
+    description: 'MLTask name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 52 },
+  },
   token: { description: 'Token id', schema: { type: 'string', format: 'uuid', pattern: UUID } },
 } as const;
 
@@ -93,6 +97,7 @@ const ERROR_TEXT: Record<number, string> = {
   422: 'Well-formed but not acceptable (problem details name the field)',
   429: 'Too many requests from this token; Retry-After says when to come back',
   500: 'Unexpected server error',
+  503: 'A system this needs (the cluster’s API server) does not answer; try again',
 };
 
 /**

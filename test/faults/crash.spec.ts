@@ -56,7 +56,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
       KAAS_DATA_DIR: dataDir,
       KAAS_PROVIDERS: 'fake,kwok',
       KAAS_FAKE_BOOT_SECONDS: '6',
-      KAAS_FAKE_DELETE_SECONDS: '0.3',
+      KAAS_FAKE_DELETE_SECONDS: '1.5',
       KAAS_KWOK_BOOT_SECONDS: '1',
       KAAS_LEASE_SECONDS: '3',
       KAAS_JOB_STALLED_SECONDS: '3',
@@ -246,8 +246,10 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
     // Scale down and up again, twice: removals (drains, deletes) are killed as well as additions.
     for (const [round, replicas] of [
       [1, 3],
-      [1, 7],
+      [1, 8],
       [2, 2],
+      [2, 6],
+      [3, 3],
     ] as const) {
       const again = await withKills(
         `fake scale ${round} to ${replicas}`,
@@ -295,7 +297,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
             },
           }),
         ),
-      3,
+      4,
     );
     expect({ status: created.status, error: created.error }).toEqual({ status: 'Succeeded' });
     const clusterId = created.clusterId;
@@ -310,7 +312,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
             body: { replicas: 3 },
           }),
         ),
-      2,
+      3,
     );
     expect({ status: scaled.status, error: scaled.error }).toEqual({ status: 'Succeeded' });
     await expectNoDuplicates(clusterId, 4);
@@ -324,7 +326,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
             body: { spec: { kubernetesVersion: '1.37' } },
           }),
         ),
-      3,
+      4,
     );
     expect({ status: upgraded.status, error: upgraded.error }).toEqual({ status: 'Succeeded' });
     await expectNoDuplicates(clusterId, 4);
@@ -334,7 +336,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
     const deleted = await withKills(
       'kwok delete',
       () => unwrap(client.deleteCluster({ path: path('crash-kwok') })),
-      2,
+      3,
     );
     expect({ status: deleted.status, error: deleted.error }).toEqual({ status: 'Succeeded' });
     expect(existsSync(dir)).toBe(false);

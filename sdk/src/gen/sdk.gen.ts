@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RepairMachineData, RepairMachineErrors, RepairMachineResponses, ResumeClusterData, ResumeClusterErrors, ResumeClusterResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
+import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateMlTaskData, CreateMlTaskErrors, CreateMlTaskResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, DeleteMlTaskData, DeleteMlTaskErrors, DeleteMlTaskResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetMlTaskData, GetMlTaskErrors, GetMlTaskLogsData, GetMlTaskLogsErrors, GetMlTaskLogsResponses, GetMlTaskResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListMlTasksData, ListMlTasksErrors, ListMlTasksResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RepairMachineData, RepairMachineErrors, RepairMachineResponses, ResumeClusterData, ResumeClusterErrors, ResumeClusterResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -202,6 +202,55 @@ export const repairMachine = <ThrowOnError extends boolean = false>(options: Opt
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List the MLTasks of a cluster
+ */
+export const listMlTasks = <ThrowOnError extends boolean = false>(options: Options<ListMlTasksData, ThrowOnError>): RequestResult<ListMlTasksResponses, ListMlTasksErrors, ThrowOnError> => (options.client ?? client).get<ListMlTasksResponses, ListMlTasksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks',
+    ...options
+});
+
+/**
+ * Start a training run (MLTask) in a cluster
+ */
+export const createMlTask = <ThrowOnError extends boolean = false>(options: Options<CreateMlTaskData, ThrowOnError>): RequestResult<CreateMlTaskResponses, CreateMlTaskErrors, ThrowOnError> => (options.client ?? client).post<CreateMlTaskResponses, CreateMlTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete an MLTask; its workers, Job and Service go with it
+ */
+export const deleteMlTask = <ThrowOnError extends boolean = false>(options: Options<DeleteMlTaskData, ThrowOnError>): RequestResult<DeleteMlTaskResponses, DeleteMlTaskErrors, ThrowOnError> => (options.client ?? client).delete<DeleteMlTaskResponses, DeleteMlTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks/{mltask}',
+    ...options
+});
+
+/**
+ * Get an MLTask: phase, workers and what to do when it is stuck
+ */
+export const getMlTask = <ThrowOnError extends boolean = false>(options: Options<GetMlTaskData, ThrowOnError>): RequestResult<GetMlTaskResponses, GetMlTaskErrors, ThrowOnError> => (options.client ?? client).get<GetMlTaskResponses, GetMlTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks/{mltask}',
+    ...options
+});
+
+/**
+ * The last lines of each worker’s output, and the kubectl command to follow them
+ */
+export const getMlTaskLogs = <ThrowOnError extends boolean = false>(options: Options<GetMlTaskLogsData, ThrowOnError>): RequestResult<GetMlTaskLogsResponses, GetMlTaskLogsErrors, ThrowOnError> => (options.client ?? client).get<GetMlTaskLogsResponses, GetMlTaskLogsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks/{mltask}/logs',
+    ...options
 });
 
 /**

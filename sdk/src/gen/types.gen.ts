@@ -455,6 +455,115 @@ export type Problem = {
     }>;
 };
 
+/**
+ * A training run: image and command, workers, GPUs per worker, data, model and scratch space. A spec the controller could not run answers 422 naming the field.
+ */
+export type MlTaskCreateRequest = {
+    name: string;
+    namespace?: string;
+    spec: {
+        image: string;
+        command: Array<string>;
+        args?: Array<string>;
+        env?: Array<{
+            name: string;
+            value: string;
+        }>;
+        workers?: number;
+        resources?: {
+            gpus?: number;
+            gpuType?: string;
+            cpu?: string;
+            memory?: string;
+        };
+        data?: {
+            uri?: string;
+            claimName?: string;
+            mountPath?: string;
+        };
+        model?: {
+            uri?: string;
+            claimName?: string;
+            mountPath?: string;
+        };
+        scratch?: {
+            size: string;
+            kind?: 'disk' | 'memory' | 'volume';
+            storageClassName?: string;
+            mountPath?: string;
+        };
+        maxRunTime?: string;
+        retries?: number;
+    };
+};
+
+export type MlTaskWorker = {
+    index: number;
+    phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+    pod?: string;
+    node?: string;
+    restarts?: number;
+    message?: string;
+};
+
+export type MlTask = {
+    name: string;
+    namespace: string;
+    createdAt?: string;
+    /**
+     * The spec as stored in the cluster (see MLTaskCreateRequest.spec)
+     */
+    spec: {
+        [key: string]: unknown;
+    };
+    status: {
+        phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+        message: string;
+        readyWorkers: number;
+        workers: Array<MlTaskWorker>;
+        startTime?: string;
+        completionTime?: string;
+        conditions: Array<{
+            type: string;
+            status: 'True' | 'False' | 'Unknown';
+            reason: string;
+            message: string;
+            lastTransitionTime: string;
+        }>;
+    };
+};
+
+export type MlTaskList = {
+    items: Array<MlTask>;
+    nextCursor?: string;
+};
+
+export type MlTaskLogs = {
+    name: string;
+    namespace: string;
+    phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+    message: string;
+    /**
+     * The same logs, followed, with the cluster kubeconfig
+     */
+    kubectl: string;
+    workers: Array<{
+        index: number;
+        pod: string;
+        node?: string;
+        phase: string;
+        exitCode?: number;
+        /**
+         * The last lines of the worker’s output
+         */
+        log?: string;
+        /**
+         * Why the output could not be read (e.g. not started yet)
+         */
+        logError?: string;
+    }>;
+};
+
 export type ListProjectsData = {
     body?: never;
     path?: never;
@@ -1551,6 +1660,364 @@ export type RepairMachineResponses = {
 };
 
 export type RepairMachineResponse = RepairMachineResponses[keyof RepairMachineResponses];
+
+export type ListMlTasksData = {
+    body?: never;
+    path: {
+        /**
+         * Cluster name
+         */
+        cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: {
+        /**
+         * Only this namespace (default: all namespaces)
+         */
+        namespace?: string;
+        /**
+         * Page size (1–500, default 50)
+         */
+        limit?: number;
+        /**
+         * nextCursor from the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks';
+};
+
+export type ListMlTasksErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+    /**
+     * A system this needs (the cluster’s API server) does not answer; try again
+     */
+    503: Problem;
+};
+
+export type ListMlTasksError = ListMlTasksErrors[keyof ListMlTasksErrors];
+
+export type ListMlTasksResponses = {
+    /**
+     * OK
+     */
+    200: MlTaskList;
+};
+
+export type ListMlTasksResponse = ListMlTasksResponses[keyof ListMlTasksResponses];
+
+export type CreateMlTaskData = {
+    body: MlTaskCreateRequest;
+    path: {
+        /**
+         * Cluster name
+         */
+        cluster: string;
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: never;
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks';
+};
+
+export type CreateMlTaskErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Well-formed but not acceptable (problem details name the field)
+     */
+    422: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+    /**
+     * A system this needs (the cluster’s API server) does not answer; try again
+     */
+    503: Problem;
+};
+
+export type CreateMlTaskError = CreateMlTaskErrors[keyof CreateMlTaskErrors];
+
+export type CreateMlTaskResponses = {
+    /**
+     * Created
+     */
+    201: MlTask;
+};
+
+export type CreateMlTaskResponse = CreateMlTaskResponses[keyof CreateMlTaskResponses];
+
+export type DeleteMlTaskData = {
+    body?: never;
+    path: {
+        /**
+         * Cluster name
+         */
+        cluster: string;
+        /**
+         * MLTask name
+         */
+        mltask: string;
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: {
+        /**
+         * Namespace of the task in the cluster (default: default)
+         */
+        namespace?: string;
+    };
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks/{mltask}';
+};
+
+export type DeleteMlTaskErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+    /**
+     * A system this needs (the cluster’s API server) does not answer; try again
+     */
+    503: Problem;
+};
+
+export type DeleteMlTaskError = DeleteMlTaskErrors[keyof DeleteMlTaskErrors];
+
+export type DeleteMlTaskResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type DeleteMlTaskResponse = DeleteMlTaskResponses[keyof DeleteMlTaskResponses];
+
+export type GetMlTaskData = {
+    body?: never;
+    path: {
+        /**
+         * Cluster name
+         */
+        cluster: string;
+        /**
+         * MLTask name
+         */
+        mltask: string;
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: {
+        /**
+         * Namespace of the task in the cluster (default: default)
+         */
+        namespace?: string;
+    };
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks/{mltask}';
+};
+
+export type GetMlTaskErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+    /**
+     * A system this needs (the cluster’s API server) does not answer; try again
+     */
+    503: Problem;
+};
+
+export type GetMlTaskError = GetMlTaskErrors[keyof GetMlTaskErrors];
+
+export type GetMlTaskResponses = {
+    /**
+     * OK
+     */
+    200: MlTask;
+};
+
+export type GetMlTaskResponse = GetMlTaskResponses[keyof GetMlTaskResponses];
+
+export type GetMlTaskLogsData = {
+    body?: never;
+    path: {
+        /**
+         * Cluster name
+         */
+        cluster: string;
+        /**
+         * MLTask name
+         */
+        mltask: string;
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: {
+        /**
+         * Namespace of the task in the cluster (default: default)
+         */
+        namespace?: string;
+        /**
+         * Lines per worker (1–1000, default 50)
+         */
+        tailLines?: number;
+    };
+    url: '/v1/projects/{project}/clusters/{cluster}/mltasks/{mltask}/logs';
+};
+
+export type GetMlTaskLogsErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+    /**
+     * A system this needs (the cluster’s API server) does not answer; try again
+     */
+    503: Problem;
+};
+
+export type GetMlTaskLogsError = GetMlTaskLogsErrors[keyof GetMlTaskLogsErrors];
+
+export type GetMlTaskLogsResponses = {
+    /**
+     * OK
+     */
+    200: MlTaskLogs;
+};
+
+export type GetMlTaskLogsResponse = GetMlTaskLogsResponses[keyof GetMlTaskLogsResponses];
 
 export type ListOperationsData = {
     body?: never;

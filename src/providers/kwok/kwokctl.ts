@@ -68,13 +68,27 @@ export class Kwokctl {
     return readFileSync(join(this.clusterDir(name), 'kubeconfig.yaml'), 'utf8');
   }
 
-  async create(name: string, version: string, timeoutMs: number): Promise<void> {
-    const run = Kwokctl.creating.then(() => this.createNow(name, version, timeoutMs));
+  /**
+   * `extraConfig`: more documents for kwokctl's config file, such as kwok `Stage`s; any Stage
+   * given replaces all of kwok's default stages, for nodes and pods alike.
+   */
+  async create(
+    name: string,
+    version: string,
+    timeoutMs: number,
+    extraConfig?: string,
+  ): Promise<void> {
+    const run = Kwokctl.creating.then(() => this.createNow(name, version, timeoutMs, extraConfig));
     Kwokctl.creating = run.catch(() => undefined);
     await run;
   }
 
-  private async createNow(name: string, version: string, timeoutMs: number): Promise<void> {
+  private async createNow(
+    name: string,
+    version: string,
+    timeoutMs: number,
+    extraConfig: string | undefined,
+  ): Promise<void> {
     const bin = this.tools.kubernetes(version);
     const config = join(this.workdir, 'configs', `${name}.yaml`);
     mkdirSync(dirname(config), { recursive: true });
@@ -88,6 +102,7 @@ export class Kwokctl {
         `  kubeVersion: v${version}`,
         '  bindAddress: 127.0.0.1',
         `  kubectlBinary: ${bin.kubectl}`,
+        ...(extraConfig ? ['---', extraConfig.trim()] : []),
         '',
       ].join('\n'),
     );
