@@ -1,3 +1,4 @@
+import { AddonsController } from './addons/addons.controller.js';
 import { ClustersController } from './clusters/clusters.controller.js';
 import { MetaController } from './meta/meta.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
@@ -12,6 +13,7 @@ export const API_CONTROLLERS = [
   ClustersController,
   OperationsController,
   MetaController,
+  AddonsController,
   HealthController,
   MetricsController,
   OpenApiController,

@@ -64,6 +64,10 @@ export const configSchema = z.object({
   KAAS_KWOK_WORKDIR: z.string().min(1).optional(),
   KAAS_KWOK_BOOT_SECONDS: seconds(2),
   KAAS_TOOLS_DIR: z.string().min(1).optional(),
+  /** Folder laid out `<component>/<version>/<file>`; add-on artefacts come from here, not the internet. */
+  KAAS_ADDON_MIRROR: z.string().min(1).optional(),
+  KAAS_ADDON_TIMEOUT_SECONDS: seconds(300),
+  KAAS_ADDON_ATTEMPTS: positiveInt(5),
   KAAS_QUOTA_CLUSTERS: positiveInt(20),
   KAAS_QUOTA_NODES: positiveInt(500),
   KAAS_MAX_POOL_REPLICAS: positiveInt(1000),

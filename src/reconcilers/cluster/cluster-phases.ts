@@ -4,6 +4,7 @@ import type { PhaseResult, ReconcileContext } from './reconcile-context.js';
 import { reconcileInfrastructure } from './phases/infrastructure.phase.js';
 import { reconcileMachineGroup, type MachineGroup } from './phases/machines.phase.js';
 import { reconcileNodesReady } from './phases/nodes-ready.phase.js';
+import { reconcileAddons } from './phases/addons.phase.js';
 import {
   reconcileDeleteInfrastructure,
   reconcileDeleteMachines,
@@ -12,7 +13,7 @@ import {
 
 export type Phase = (ctx: ReconcileContext) => Promise<PhaseResult>;
 
-/** Infrastructure, control plane, every pool side by side, then nodes Ready. */
+/** Infrastructure, control plane, every pool side by side, nodes Ready, then add-ons. */
 export function applyPhases(ctx: ReconcileContext): Phase[] {
   const { spec } = ctx.cluster;
   const groups: MachineGroup[] = [
@@ -82,7 +83,13 @@ export function applyPhases(ctx: ReconcileContext): Phase[] {
     );
     return result;
   };
-  return [reconcileInfrastructure, controlPlanePhase, poolsPhase, reconcileNodesReady];
+  return [
+    reconcileInfrastructure,
+    controlPlanePhase,
+    poolsPhase,
+    reconcileNodesReady,
+    reconcileAddons,
+  ];
 }
 
 function removedPools(ctx: ReconcileContext): string[] {

@@ -32,6 +32,7 @@ export interface ReconcilerOptions {
   leaseSeconds: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  addons?: ReconcileContext['addons'];
   /** Told when this reconciler moves an Operation to a final status (for metrics). */
   onOperationFinished?: (type: string, status: string, seconds: number) => void;
 }
@@ -181,6 +182,7 @@ export class ClusterReconciler {
       progress: new ProgressReporter(this.operations, operation?.id, steps),
       existing: await this.machines.listExisting(cluster.id),
       conditions: cluster.status.conditions,
+      ...(this.options.addons ? { addons: this.options.addons } : {}),
       tenant: async () => (tenant ??= await provider.connectTenant(ref)),
       closeTenant: async () => {
         await tenant?.close();
