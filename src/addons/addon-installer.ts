@@ -1,4 +1,4 @@
-import { ApiextensionsV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { sleep } from '../common/concurrency.js';
 import { TransientError } from '../domain/errors.js';
 import { waitForCrdsEstablished, waitForRollout } from '../kube/apply.js';
@@ -116,11 +116,18 @@ export class AddonInstaller {
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
-      throw new TransientError(`delete of ${describeRef(ref)}: ${kubeMessage(error)}`, 'DeleteFailed');
+      throw new TransientError(
+        `delete of ${describeRef(ref)}: ${kubeMessage(error)}`,
+        'DeleteFailed',
+      );
     }
   }
 
-  private async waitGone(client: TenantKubeClient, ref: ObjectRef, deadline: number): Promise<void> {
+  private async waitGone(
+    client: TenantKubeClient,
+    ref: ObjectRef,
+    deadline: number,
+  ): Promise<void> {
     for (;;) {
       try {
         await client.objects.read(header(ref));
@@ -155,7 +162,6 @@ export class AddonInstaller {
     name: string,
     deadline: number,
   ): Promise<void> {
-    let state = 'absent';
     for (;;) {
       const policy = await client.objects
         .read({ apiVersion: 'nvidia.com/v1', kind: 'ClusterPolicy', metadata: { name } })
@@ -163,7 +169,8 @@ export class AddonInstaller {
           if (isNotFound(error)) return undefined;
           throw error;
         });
-      state = (policy as { status?: { state?: string } } | undefined)?.status?.state ?? 'none';
+      const state =
+        (policy as { status?: { state?: string } } | undefined)?.status?.state ?? 'none';
       if (state === 'ready') return;
       if (Date.now() > deadline)
         throw new TransientError(

@@ -92,7 +92,12 @@ export class AddonJob {
       rendered,
       row?.inventory ?? [],
       (tracked) =>
-        this.deps.addons.save({ ...base, phase: 'Installing', message: action, inventory: tracked }),
+        this.deps.addons.save({
+          ...base,
+          phase: 'Installing',
+          message: action,
+          inventory: tracked,
+        }),
     );
     await this.deps.addons.save({ ...base, phase: 'Healthy', message: null, inventory });
   }
@@ -114,7 +119,12 @@ export class AddonJob {
 
   private async connect(cluster: ClusterRecord): Promise<TenantKubeClient> {
     const provider = this.deps.providers.get(cluster.spec.provider);
-    const ref = { id: cluster.id, name: cluster.name, projectId: cluster.projectId, spec: cluster.spec };
+    const ref = {
+      id: cluster.id,
+      name: cluster.name,
+      projectId: cluster.projectId,
+      spec: cluster.spec,
+    };
     const kubeconfig = await provider?.adminKubeconfig(ref);
     if (!kubeconfig) {
       throw new TerminalError(
@@ -135,21 +145,23 @@ export class AddonJob {
     attempt: Attempt,
   ): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
-    const final = error instanceof TerminalError || attempt.number >= attempt.max;
-    if (!final) {
+    const terminal = error instanceof TerminalError;
+    if (!terminal && attempt.number < attempt.max) {
       const retrying = `attempt ${attempt.number} of ${attempt.max} failed, retrying: ${message}`;
-      if (row || desired) await this.deps.addons.setMessage(cluster.id, name, retrying);
+      await this.deps.addons.setMessage(cluster.id, name, retrying);
       return;
     }
-    const reason = error instanceof TerminalError ? error.reason : 'RetriesExhausted';
+    const target = desired ?? row;
     await this.deps.addons.save({
       clusterId: cluster.id,
       name,
-      version: desired?.version ?? row?.version ?? '',
-      fingerprint: desired?.fingerprint ?? row?.fingerprint ?? '',
+      version: target?.version ?? '',
+      fingerprint: target?.fingerprint ?? '',
       generation: cluster.generation,
       phase: 'Failed',
-      message: `${reason}: ${message}${final && !(error instanceof TerminalError) ? ` (after ${attempt.max} attempts)` : ''}`,
+      message: terminal
+        ? `${error.reason}: ${message}`
+        : `RetriesExhausted: ${message} (after ${attempt.max} attempts)`,
     });
   }
 }

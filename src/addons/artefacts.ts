@@ -93,7 +93,10 @@ export class ArtefactSource {
       );
     }
     if (!response.ok) {
-      throw new TerminalError('ArtefactMissing', `add-on ${addon}: ${url} answered ${response.status}`);
+      throw new TerminalError(
+        'ArtefactMissing',
+        `add-on ${addon}: ${url} answered ${response.status}`,
+      );
     }
     return Buffer.from(await response.arrayBuffer());
   }

@@ -72,7 +72,8 @@ export const catalogueEntrySchema = z
     if (!entry.versions.some((v) => v.version === entry.defaultVersion))
       issue(`${entry.name}: defaultVersion ${entry.defaultVersion} is not one of its versions`);
     const versions = entry.versions.map((v) => v.version);
-    if (new Set(versions).size !== versions.length) issue(`${entry.name}: a version is listed twice`);
+    if (new Set(versions).size !== versions.length)
+      issue(`${entry.name}: a version is listed twice`);
     for (const version of entry.versions) {
       const providers = version.variants.flatMap((v) => v.providers);
       if (new Set(providers).size !== providers.length)

@@ -157,7 +157,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = catalogueSchema.parse([
   {
     name: 'mltask',
     title: 'MLTask',
-    description: 'The MLTask resource and its controller: training jobs for ML engineers on GPU pools.',
+    description:
+      'The MLTask resource and its controller: training jobs for ML engineers on GPU pools.',
     category: 'ml',
     availability: 'planned',
     plannedNote: 'its CRD and controller are built in the MLTask issue',

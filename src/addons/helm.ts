@@ -48,10 +48,16 @@ function run(binary: string, args: string[], timeoutMs: number): Promise<string>
     execFile(
       binary,
       args,
-      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HELM_NO_PLUGINS: '1' } },
+      {
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, HELM_NO_PLUGINS: '1' },
+      },
       (error, stdout, stderr) => {
         if (error) {
-          const why = error.killed ? `timed out after ${timeoutMs} ms` : `exited with ${error.code}`;
+          const why = error.killed
+            ? `timed out after ${timeoutMs} ms`
+            : `exited with ${error.code}`;
           reject(new Error(`helm ${args[0]} ${why}: ${stderr.trim() || error.message}`));
           return;
         }

@@ -76,7 +76,8 @@ export function finishRender(input: RenderInput, rendered: RenderedAddon): Rende
       ? { ...o, metadata: { ...o.metadata, namespace: variant.namespace } }
       : o;
   let objects = rendered.objects.map(place);
-  if (variant.dropAdmissionWebhooks) objects = objects.filter((o) => !WEBHOOK_KINDS.has(o.kind ?? ''));
+  if (variant.dropAdmissionWebhooks)
+    objects = objects.filter((o) => !WEBHOOK_KINDS.has(o.kind ?? ''));
   const hasNamespace = objects.some(
     (o) => o.kind === 'Namespace' && o.metadata?.name === variant.namespace,
   );

@@ -61,18 +61,39 @@ function resolveOne(
   spec: ClusterSpec,
 ): { addon?: ResolvedAddon; problems: FieldProblem[] } {
   const field = `spec.addons.${entry.name}`;
+  const problem = (at: string, message: string) => ({ problems: [{ field: at, message }] });
   if (entry.availability === 'planned') {
     return wish?.enabled
-      ? {
-          problems: [
-            {
-              field: `${field}.enabled`,
-              message: `${entry.name} cannot be enabled yet: ${entry.plannedNote}`,
-            },
-          ],
-        }
+      ? problem(`${field}.enabled`, `${entry.name} cannot be enabled yet: ${entry.plannedNote}`)
       : { problems: [] };
   }
+  const { versionName, version, variant, on } = choose(entry, wish, spec);
+  if (!on) return { problems: [] };
+  if (!version) {
+    const known = entry.versions.map((v) => v.version).join(', ');
+    return problem(
+      `${field}.version`,
+      `${entry.name} has no version ${versionName}; versions: ${known}`,
+    );
+  }
+  if (!variant) {
+    return problem(
+      field,
+      `${entry.name} ${version.version} has no variant for the ${spec.provider} provider`,
+    );
+  }
+  const minor = spec.kubernetesVersion.replace(/^v/, '').split('.').slice(0, 2).join('.');
+  if (!version.kubernetesVersions.includes(minor)) {
+    return problem(
+      `${field}.version`,
+      `${entry.name} ${version.version} supports Kubernetes ${version.kubernetesVersions.join(', ')}, not ${minor}`,
+    );
+  }
+  return configure(entry.name, version.version, variant, wish?.config ?? {});
+}
+
+/** The version and variant a wish names, and whether the add-on is on at all. */
+function choose(entry: CatalogueEntry, wish: AddonSpec | undefined, spec: ClusterSpec) {
   const versionName = (wish?.version ?? entry.defaultVersion!).replace(/^v/, '');
   const version = entry.versions.find((v) => v.version === versionName);
   const variant = version?.variants.find((v) => v.providers.includes(spec.provider));
@@ -80,44 +101,23 @@ function resolveOne(
   const on =
     wish?.enabled ??
     (enabledByDefault(entry, spec, variant !== undefined) || (!version && !!wish?.version));
-  if (!on) return { problems: [] };
-  if (!version) {
-    return {
-      problems: [
-        {
-          field: `${field}.version`,
-          message: `${entry.name} has no version ${versionName}; versions: ${entry.versions.map((v) => v.version).join(', ')}`,
-        },
-      ],
-    };
-  }
-  if (!variant) {
-    return {
-      problems: [
-        {
-          field,
-          message: `${entry.name} ${version.version} has no variant for the ${spec.provider} provider`,
-        },
-      ],
-    };
-  }
-  const minor = spec.kubernetesVersion.replace(/^v/, '').split('.').slice(0, 2).join('.');
-  if (!version.kubernetesVersions.includes(minor)) {
-    return {
-      problems: [
-        {
-          field: `${field}.version`,
-          message: `${entry.name} ${version.version} supports Kubernetes ${version.kubernetesVersions.join(', ')}, not ${minor}`,
-        },
-      ],
-    };
-  }
-  const merged = deepMerge(variant.defaultConfig, wish?.config ?? {});
-  const parsed = CONFIG_SCHEMAS[variant.renderer].safeParse(merged);
+  return { versionName, version, variant, on };
+}
+
+/** Merges the wished configuration over the variant's defaults and checks it. */
+function configure(
+  name: string,
+  version: string,
+  variant: AddonVariant,
+  overrides: Record<string, unknown>,
+): { addon?: ResolvedAddon; problems: FieldProblem[] } {
+  const parsed = CONFIG_SCHEMAS[variant.renderer].safeParse(
+    deepMerge(variant.defaultConfig, overrides),
+  );
   if (!parsed.success) {
     return {
       problems: parsed.error.issues.map((issue) => ({
-        field: [`${field}.config`, ...issue.path.map(String)].join('.'),
+        field: [`spec.addons.${name}.config`, ...issue.path.map(String)].join('.'),
         message: issue.message,
       })),
     };
@@ -125,11 +125,11 @@ function resolveOne(
   const config = parsed.data as Record<string, unknown>;
   return {
     addon: {
-      name: entry.name,
-      version: version.version,
+      name,
+      version,
       variant,
       config,
-      fingerprint: fingerprint({ version: version.version, variant, config }),
+      fingerprint: fingerprint({ version, variant, config }),
     },
     problems: [],
   };

@@ -316,11 +316,12 @@ export const AddonSchema = z
       }),
     ),
   })
-  .meta({ id: 'Addon', description: 'An add-on of the catalogue, with every version kaas can install' });
+  .meta({
+    id: 'Addon',
+    description: 'An add-on of the catalogue, with every version kaas can install',
+  });
 
-export const AddonListSchema = z
-  .object({ items: z.array(AddonSchema) })
-  .meta({ id: 'AddonList' });
+export const AddonListSchema = z.object({ items: z.array(AddonSchema) }).meta({ id: 'AddonList' });
 
 export const ServerConfigSchema = z
   .object({

@@ -18,9 +18,9 @@ export function parseManifests(yaml: string): KubernetesObject[] {
   const texts = yaml
     .split(/^---[ \t]*$/m)
     .filter((doc) => doc.split('\n').some((line) => line.trim() && !line.trim().startsWith('#')));
-  const documents = texts.flatMap((doc) => loadAllYaml(doc)).filter(
-    (d): d is KubernetesObject => typeof d === 'object' && d !== null,
-  );
+  const documents = texts
+    .flatMap((doc) => loadAllYaml(doc))
+    .filter((d): d is KubernetesObject => typeof d === 'object' && d !== null);
   return documents.flatMap((d) =>
     d.kind?.endsWith('List') && Array.isArray((d as { items?: unknown }).items)
       ? (d as { items: KubernetesObject[] }).items

@@ -19,7 +19,8 @@ const REQUIRED: (keyof OpenStackCloudInputs)[] = [
 
 /** A gcfg value in quotes: backslashes and quotes escaped, line breaks refused. */
 function quoted(key: string, value: string): string {
-  if (/[\r\n]/.test(value)) throw new TerminalError('InvalidCloudConfig', `${key} holds a line break`);
+  if (/[\r\n]/.test(value))
+    throw new TerminalError('InvalidCloudConfig', `${key} holds a line break`);
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 

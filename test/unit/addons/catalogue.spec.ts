@@ -68,7 +68,12 @@ describe('add-on catalogue', () => {
       { ...findAddon('mltask')!, versions: base.versions },
       {
         ...base,
-        versions: [{ ...base.versions[0]!, variants: [...base.versions[0]!.variants, base.versions[0]!.variants[0]!] }],
+        versions: [
+          {
+            ...base.versions[0]!,
+            variants: [...base.versions[0]!.variants, base.versions[0]!.variants[0]!],
+          },
+        ],
       },
     ];
     for (const entry of bad) expect(catalogueEntrySchema.safeParse(entry).success).toBe(false);

@@ -64,7 +64,10 @@ describe('add-on rendering', () => {
     const rendered = await render(
       addon('gpu-operator', { nodePools: [{ name: 'gpu', replicas: 1, gpu: { count: 1 } }] }),
     );
-    expect(rendered.objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'gpu-operator' } });
+    expect(rendered.objects[0]).toMatchObject({
+      kind: 'Namespace',
+      metadata: { name: 'gpu-operator' },
+    });
     expect(rendered.objects.filter((o) => o.kind === 'CustomResourceDefinition').length).toBe(8);
     const policy = rendered.objects.find((o) => o.kind === 'ClusterPolicy') as any;
     expect(policy.metadata.namespace).toBeUndefined();
@@ -126,7 +129,10 @@ describe('add-on rendering', () => {
     expect(error.message).toMatch(
       /^add-on load-balancer: metallb-native.yaml from .* has sha256 [0-9a-f]{64}, but the catalogue pins bf25feebb7582ca7df845efd52ffbc2960d6cbf4cfc972f47fded9f788b67f0b$/,
     );
-    copyFileSync(join(MIRROR, 'metallb/v0.16.1/metallb-native.yaml'), join(mirror, 'metallb/v0.16.1/metallb-native.yaml'));
+    copyFileSync(
+      join(MIRROR, 'metallb/v0.16.1/metallb-native.yaml'),
+      join(mirror, 'metallb/v0.16.1/metallb-native.yaml'),
+    );
     await expect(new ArtefactSource({ mirror }).fetchAll(a.name, a.variant)).resolves.toBeDefined();
   });
 

@@ -59,12 +59,7 @@ export async function reconcileAddons(ctx: ReconcileContext): Promise<PhaseResul
     .map((n) => `${n} (${byName.get(n)?.message ?? 'queued'})`)
     .join(', ')}`;
   await ctx.progress.remaining(StepNames.addons, pending.length, message);
-  ctx.setCondition(
-    ConditionTypes.AddonsReady,
-    false,
-    ConditionReasons.AddonsProgressing,
-    message,
-  );
+  ctx.setCondition(ConditionTypes.AddonsReady, false, ConditionReasons.AddonsProgressing, message);
   return waitFor(message, ADDONS_POLL_MS);
 }
 
