@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TerminalError, TransientError } from '../domain/errors.js';
 
 export interface HelmTemplateInput {
   release: string;
@@ -55,10 +56,19 @@ function run(binary: string, args: string[], timeoutMs: number): Promise<string>
       },
       (error, stdout, stderr) => {
         if (error) {
-          const why = error.killed
-            ? `timed out after ${timeoutMs} ms`
-            : `exited with ${error.code}`;
-          reject(new Error(`helm ${args[0]} ${why}: ${stderr.trim() || error.message}`));
+          // A timeout may pass on a less busy machine; a chart Helm refuses will not change.
+          const detail = stderr.trim() || error.message;
+          reject(
+            error.killed
+              ? new TransientError(
+                  `helm ${args[0]} timed out after ${timeoutMs} ms: ${detail}`,
+                  'HelmTimeout',
+                )
+              : new TerminalError(
+                  'RenderFailed',
+                  `helm ${args[0]} exited with ${error.code}: ${detail}`,
+                ),
+          );
           return;
         }
         resolve(stdout);

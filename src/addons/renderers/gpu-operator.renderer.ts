@@ -1,4 +1,6 @@
+import { TerminalError } from '../../domain/errors.js';
 import { parseManifests } from '../../kube/apply.js';
+import { MissingToolError } from '../../providers/kwok/kubernetes-tools.js';
 import { helmTemplate } from '../helm.js';
 import type { HealthGate, Renderer } from '../render.js';
 
@@ -12,7 +14,7 @@ export const renderGpuOperator: Renderer = async (input) => {
   const chart = variant.artefacts.find((a) => a.type === 'helm-chart');
   const bytes = chart && input.artefacts.get(chart.file);
   if (!bytes) throw new Error(`add-on ${name}: no chart among its artefacts`);
-  const yaml = await helmTemplate(input.helmBinary(), {
+  const yaml = await helmTemplate(helmOrFail(input.helmBinary, name), {
     release: name,
     namespace: variant.namespace,
     chart: bytes,
@@ -25,3 +27,13 @@ export const renderGpuOperator: Renderer = async (input) => {
     .map((o) => ({ kind: 'ClusterPolicy', name: o.metadata!.name! }));
   return { objects, afterReady: [], gates };
 };
+
+function helmOrFail(helmBinary: () => string, addon: string): string {
+  try {
+    return helmBinary();
+  } catch (error) {
+    if (error instanceof MissingToolError)
+      throw new TerminalError('BinariesMissing', `add-on ${addon}: ${error.message}`);
+    throw error;
+  }
+}

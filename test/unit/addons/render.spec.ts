@@ -3,6 +3,7 @@ import { mkdtempSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ArtefactSource } from '../../../src/addons/artefacts.js';
+import { helmTemplate } from '../../../src/addons/helm.js';
 import { renderAddon } from '../../../src/addons/renderers/index.js';
 import { resolveAddons, type ResolvedAddon } from '../../../src/addons/resolve.js';
 import { renderCloudConf } from '../../../src/addons/renderers/openstack-ccm.renderer.js';
@@ -141,5 +142,31 @@ describe('add-on rendering', () => {
     await expect(new ArtefactSource().fetchAll(a.name, a.variant)).rejects.toThrow(
       /has no public URL with the pinned digest; set KAAS_ADDON_MIRROR/,
     );
+  });
+});
+
+describe('helm template', () => {
+  it('fails with Helm stderr when the chart cannot be rendered', async () => {
+    const error = await helmTemplate(new KubernetesTools().helm(), {
+      release: 'x',
+      namespace: 'x',
+      chart: Buffer.from('not a chart'),
+      values: {},
+      kubeVersion: '1.37.2',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect((error as TerminalError).message).toMatch(/^helm template exited with 1: Error: /);
+  });
+
+  it('names the build command when the helm binary is missing', async () => {
+    const a = addon('gpu-operator', { nodePools: [{ name: 'g', replicas: 1, gpu: { count: 1 } }] });
+    const error = await renderAddon({
+      addon: a,
+      artefacts: await source.fetchAll(a.name, a.variant),
+      kubernetesVersion: '1.37.2',
+      helmBinary: () => new KubernetesTools('/nonexistent').helm(),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'BinariesMissing' });
+    expect((error as Error).message).toContain('npm run tools:build');
   });
 });
