@@ -9,6 +9,10 @@ import type { ArtefactSource } from './artefacts.js';
 import { renderAddon } from './renderers/index.js';
 import { resolveAddons, type ResolvedAddon } from './resolve.js';
 
+function refOf(cluster: ClusterRecord) {
+  return { id: cluster.id, name: cluster.name, projectId: cluster.projectId, spec: cluster.spec };
+}
+
 export interface AddonJobDeps {
   clusters: ClustersRepository;
   addons: AddonsRepository;
@@ -75,10 +79,8 @@ export class AddonJob {
     await this.deps.addons.save({ ...base, phase: 'Installing', message: action });
     const artefacts = await this.deps.artefacts.fetchAll(addon.name, addon.variant);
     const provider = this.deps.providers.get(cluster.spec.provider);
-    const providerInputs = await provider?.addonInputs?.(
-      { id: cluster.id, name: cluster.name, projectId: cluster.projectId, spec: cluster.spec },
-      addon.name,
-    );
+    const ref = refOf(cluster);
+    const providerInputs = await provider?.addonInputs?.(ref, addon.name);
     const rendered = await renderAddon({
       addon,
       artefacts,
@@ -119,13 +121,7 @@ export class AddonJob {
 
   private async connect(cluster: ClusterRecord): Promise<TenantKubeClient> {
     const provider = this.deps.providers.get(cluster.spec.provider);
-    const ref = {
-      id: cluster.id,
-      name: cluster.name,
-      projectId: cluster.projectId,
-      spec: cluster.spec,
-    };
-    const kubeconfig = await provider?.adminKubeconfig(ref);
+    const kubeconfig = await provider?.adminKubeconfig(refOf(cluster));
     if (!kubeconfig) {
       throw new TerminalError(
         'NoKubernetesApi',

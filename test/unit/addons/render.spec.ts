@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ArtefactSource } from '../../../src/addons/artefacts.js';
@@ -135,6 +135,7 @@ describe('add-on rendering', () => {
       join(mirror, 'metallb/v0.16.1/metallb-native.yaml'),
     );
     await expect(new ArtefactSource({ mirror }).fetchAll(a.name, a.variant)).resolves.toBeDefined();
+    rmSync(mirror, { recursive: true, force: true });
   });
 
   it('says when an artefact without a public URL needs a mirror', async () => {
