@@ -21,7 +21,7 @@ export function addonsCommand(): Command {
     .addOption(outputOption())
     .action(async (opts: { output: OutputFormat }, cmd: Command) => {
       const api = apiFor(cmd);
-      const list = await api.get<{ items: Addon[] }>('/v1/addons').catch(notAvailable);
+      const list = await api.listAddons().catch(notAvailable);
       printResult(opts.output, list.items, COLUMNS);
     });
   return addons;
