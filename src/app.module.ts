@@ -122,9 +122,8 @@ export class AppModule {
               retryMaxMs: config.KAAS_RETRY_MAX_SECONDS * 1000,
               addons: {
                 list: (clusterId) => repos.addons.list(clusterId),
-                flowRunning: (clusterId, generation) => flow.running(clusterId, generation),
-                startFlow: (clusterId, generation, names) =>
-                  flow.start(clusterId, generation, names),
+                flowRunning: (clusterId) => flow.running(clusterId),
+                startFlow: (clusterId, names) => flow.start(clusterId, names),
               },
               onOperationFinished: (type, status, seconds) =>
                 metrics.operationDuration.observe({ type, status }, seconds),

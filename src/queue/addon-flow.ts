@@ -24,16 +24,16 @@ export class AddonFlow implements OnApplicationShutdown {
     this.queue.on('error', () => undefined);
   }
 
-  /** Whether this generation's flow is queued or running. */
-  async running(clusterId: string, generation: number): Promise<boolean> {
-    const job = await this.queue.getJob(addonsFlowJobId(clusterId, generation));
+  /** Whether the cluster's flow is queued or running. */
+  async running(clusterId: string): Promise<boolean> {
+    const job = await this.queue.getJob(addonsFlowJobId(clusterId));
     if (!job) return false;
     const state = await job.getState();
     return state !== 'completed' && state !== 'failed' && state !== 'unknown';
   }
 
-  async start(clusterId: string, generation: number, addons: string[]): Promise<void> {
-    const parentId = addonsFlowJobId(clusterId, generation);
+  async start(clusterId: string, addons: string[]): Promise<void> {
+    const parentId = addonsFlowJobId(clusterId);
     await this.producer.add({
       name: 'addons-finished',
       queueName: QUEUES.addons,

@@ -22,9 +22,12 @@ export const JOB_QUEUE: Record<JobName, (typeof QUEUES)[keyof typeof QUEUES]> = 
   'addons-finished': QUEUES.addons,
 };
 
-/** One add-ons flow per cluster generation. */
-export function addonsFlowJobId(clusterId: string, generation: number): string {
-  return `addons-${clusterId}-g${generation}`;
+/**
+ * One add-ons flow per cluster at a time: two jobs never work on the same add-on at once, and a
+ * spec change made while a flow runs is picked up by the next one.
+ */
+export function addonsFlowJobId(clusterId: string): string {
+  return `addons-${clusterId}`;
 }
 
 /** One waiting reconcile per cluster: the job id is the cluster's. */

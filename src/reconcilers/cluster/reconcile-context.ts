@@ -13,8 +13,8 @@ import type { ClusterAddonRecord } from '../../persistence/addons.repository.js'
 /** What the add-ons phase needs: the installed add-ons and the flow of jobs that change them. */
 export interface AddonsPort {
   list(clusterId: string): Promise<ClusterAddonRecord[]>;
-  flowRunning(clusterId: string, generation: number): Promise<boolean>;
-  startFlow(clusterId: string, generation: number, addons: string[]): Promise<void>;
+  flowRunning(clusterId: string): Promise<boolean>;
+  startFlow(clusterId: string, addons: string[]): Promise<void>;
 }
 
 /** What one reconcile pass knows and may touch. Phases read it and record what they saw. */

@@ -11,7 +11,7 @@ const ADDONS_POLL_MS = 2_000;
 
 /**
  * Add-ons, once every node is Ready: compares what the spec asks for with what the add-on jobs
- * recorded, starts this generation's flow of jobs when something differs, and waits for it. An
+ * recorded, starts the cluster's flow of jobs when something differs, and waits for it. An
  * add-on that failed for this generation fails the Operation, naming it.
  */
 export async function reconcileAddons(ctx: ReconcileContext): Promise<PhaseResult> {
@@ -53,8 +53,8 @@ export async function reconcileAddons(ctx: ReconcileContext): Promise<PhaseResul
     return DONE;
   }
   const names = [...pending.map((a) => a.name), ...unwanted.map((r) => r.name)];
-  if (!(await port.flowRunning(cluster.id, cluster.generation)))
-    await port.startFlow(cluster.id, cluster.generation, names);
+  // A flow still busy with an older spec finishes first; its parent job wakes this cluster.
+  if (!(await port.flowRunning(cluster.id))) await port.startFlow(cluster.id, names);
   const message = `add-ons in progress: ${names
     .map((n) => `${n} (${byName.get(n)?.message ?? 'queued'})`)
     .join(', ')}`;
