@@ -147,7 +147,8 @@ describe('add-ons on kwok clusters', () => {
       await eventually(
         () => api('GET', `${base}/ml/kubeconfig`),
         (a) => a.status === 200,
-        120_000,
+        // kwokctl starts a control plane in seconds, but this machine is shared: allow minutes.
+        240_000,
       )
     ).body;
     tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
@@ -184,7 +185,7 @@ describe('add-ons on kwok clusters', () => {
       expect.objectContaining({ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }),
     );
     expect(gpuNode.metadata!.labels!['nvidia.com/gpu.present']).toBe('true');
-  });
+  }, 420_000);
 
   async function ipAddressPool() {
     const custom = tenant.config.makeApiClient(CustomObjectsApi);
@@ -278,5 +279,21 @@ describe('add-ons on kwok clusters', () => {
     });
     expect(operator.metadata!.labels!['kaas.dev/addon']).toBe('gpu-operator');
     expect(KwokProvider.clusterName((await cluster('ml')).id)).toMatch(/^kaas-/);
+  });
+  it('removes the GPU operator with its namespace, which holds nothing of anyone else', async () => {
+    const op = await patchSpec('ml', { addons: { 'gpu-operator': { enabled: false } } });
+    expect(op.status).toBe('Succeeded');
+    expect((await cluster('ml')).status.addons ?? []).toEqual([]);
+    const crds = tenant.config.makeApiClient(ApiextensionsV1Api);
+    const left = await crds.listCustomResourceDefinition({ labelSelector: 'kaas.dev/addon' });
+    expect(left.items.map((c) => c.metadata!.name)).toEqual([]);
+    const namespace = await tenant.core.readNamespace({ name: 'gpu-operator' }).then(
+      (ns) => ns.metadata!.deletionTimestamp !== undefined,
+      (error: unknown) => isNotFound(error),
+    );
+    expect(namespace).toBe(true);
+    // The GPU pool keeps its taint and label: they belong to the pool, not to the add-on.
+    const gpuNode = (await tenant.core.listNode({ labelSelector: 'kaas.dev/pool=gpu' })).items[0]!;
+    expect(gpuNode.metadata!.labels!['nvidia.com/gpu.present']).toBe('true');
   });
 });
