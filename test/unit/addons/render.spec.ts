@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ArtefactSource } from '../../../src/addons/artefacts.js';
@@ -8,7 +8,7 @@ import { renderAddon } from '../../../src/addons/renderers/index.js';
 import { resolveAddons, type ResolvedAddon } from '../../../src/addons/resolve.js';
 import { renderCloudConf } from '../../../src/addons/renderers/openstack-ccm.renderer.js';
 import { clusterSpecSchema, type ClusterSpecInput } from '../../../src/domain/cluster.js';
-import { TerminalError } from '../../../src/domain/errors.js';
+import { TerminalError, TransientError } from '../../../src/domain/errors.js';
 import { KubernetesTools } from '../../../src/providers/kwok/kubernetes-tools.js';
 
 const MIRROR = resolve(process.cwd(), '../shared/addon-mirror');
@@ -169,5 +169,36 @@ describe('helm template', () => {
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ reason: 'BinariesMissing' });
     expect((error as Error).message).toContain('npm run tools:build');
+  });
+});
+
+describe('artefacts from their upstream URL', () => {
+  const a = addon('load-balancer', {});
+  const manifest = readFileSync(join(MIRROR, 'metallb/v0.16.1/metallb-native.yaml'));
+  const answering = (response: () => Response) => {
+    const urls: string[] = [];
+    const fetch = (async (url: string) => {
+      urls.push(url);
+      return response();
+    }) as unknown as typeof globalThis.fetch;
+    return { urls, source: new ArtefactSource({ fetch }) };
+  };
+
+  it('downloads from the pinned URL and verifies the bytes', async () => {
+    const { urls, source: online } = answering(() => new Response(manifest));
+    const files = await online.fetchAll(a.name, a.variant);
+    expect(files.get('metallb-native.yaml')!.equals(manifest)).toBe(true);
+    expect(urls).toEqual([
+      'https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml',
+    ]);
+  });
+
+  it('retries a server error, gives up on a missing file', async () => {
+    const busy = answering(() => new Response('busy', { status: 503 })).source;
+    await expect(busy.fetchAll(a.name, a.variant)).rejects.toBeInstanceOf(TransientError);
+    const gone = answering(() => new Response('no', { status: 404 })).source;
+    await expect(gone.fetchAll(a.name, a.variant)).rejects.toMatchObject({
+      reason: 'ArtefactMissing',
+    });
   });
 });
