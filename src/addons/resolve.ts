@@ -33,7 +33,9 @@ export function resolveAddons(
   const problems: FieldProblem[] = [];
   const addons: ResolvedAddon[] = [];
   const pinned: Record<string, AddonSpec> = {};
-  for (const name of Object.keys(spec.addons)) {
+  // Specs stored before add-ons existed have no `addons`: every add-on takes its default.
+  const wishes: ClusterSpec['addons'] = spec.addons ?? {};
+  for (const name of Object.keys(wishes)) {
     if (!catalogue.some((e) => e.name === name)) {
       problems.push({
         field: `spec.addons.${name}`,
@@ -42,7 +44,7 @@ export function resolveAddons(
     }
   }
   for (const entry of catalogue) {
-    const wish = spec.addons[entry.name];
+    const wish = wishes[entry.name];
     const result = resolveOne(entry, wish, spec);
     problems.push(...result.problems);
     if (result.addon) {

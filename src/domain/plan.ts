@@ -98,7 +98,7 @@ function planApply({ spec, machines, infrastructureReady }: PlanInput): PlannedS
     total: Math.max(1, desired),
   });
   const addons = resolveAddons(spec).addons;
-  const mentioned = Object.keys(spec.addons);
+  const mentioned = Object.keys(spec.addons ?? {});
   if (addons.length > 0 || mentioned.length > 0) {
     const names = addons.map((a) => `${a.name} ${a.version}`);
     steps.push({

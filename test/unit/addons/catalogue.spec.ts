@@ -151,3 +151,12 @@ describe('add-ons in a cluster spec', () => {
     });
   });
 });
+
+describe('specs stored before add-ons existed', () => {
+  it('resolve to the catalogue defaults instead of failing', () => {
+    const { addons: _none, ...legacy } = spec({});
+    const resolved = resolveAddons(legacy as never);
+    expect(resolved.problems).toEqual([]);
+    expect(resolved.addons.map((a) => `${a.name} ${a.version}`)).toEqual(['load-balancer 1.1.0']);
+  });
+});
