@@ -115,7 +115,7 @@ export class AddonInstaller {
       await client.objects.delete(spec, undefined, undefined, undefined, undefined, 'Background');
       return true;
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isGone(error)) return false;
       throw new TransientError(
         `delete of ${describeRef(ref)}: ${kubeMessage(error)}`,
         'DeleteFailed',
@@ -132,7 +132,7 @@ export class AddonInstaller {
       try {
         await client.objects.read(header(ref));
       } catch (error) {
-        if (isNotFound(error)) return;
+        if (isGone(error)) return;
         throw new TransientError(`${describeRef(ref)}: ${kubeMessage(error)}`, 'DeleteFailed');
       }
       if (Date.now() > deadline)
@@ -180,6 +180,17 @@ export class AddonInstaller {
       await sleep(this.options.pollMs ?? 250);
     }
   }
+}
+
+/**
+ * Not found, or of a kind the server no longer serves (its CRD was just deleted, while other
+ * kinds of the same group-version remain): either way no such object exists.
+ */
+function isGone(error: unknown): boolean {
+  return (
+    isNotFound(error) ||
+    (error instanceof Error && error.message.startsWith('Unrecognized API version and kind'))
+  );
 }
 
 function header(ref: ObjectRef) {

@@ -221,7 +221,7 @@ describe('add-ons on kwok clusters', () => {
     };
     try {
       const op = await patchSpec('ml', { addons: { 'load-balancer': { version: '1.1.0' } } });
-      expect(op.status).toBe('Succeeded');
+      expect(op).toMatchObject({ status: 'Succeeded' });
     } finally {
       applier.apply = apply;
     }
@@ -243,7 +243,7 @@ describe('add-ons on kwok clusters', () => {
       body: { metadata: { name: 'user-notes' }, data: { owner: 'me' } },
     });
     const op = await patchSpec('ml', { addons: { 'load-balancer': { enabled: false } } });
-    expect(op.status).toBe('Succeeded');
+    expect(op).toMatchObject({ status: 'Succeeded' });
     expect(Object.keys(await addonStatus('ml'))).toEqual(['gpu-operator']);
 
     const gone = async (read: () => Promise<unknown>) =>
@@ -282,7 +282,7 @@ describe('add-ons on kwok clusters', () => {
   });
   it('removes the GPU operator with its namespace, which holds nothing of anyone else', async () => {
     const op = await patchSpec('ml', { addons: { 'gpu-operator': { enabled: false } } });
-    expect(op.status).toBe('Succeeded');
+    expect(op).toMatchObject({ status: 'Succeeded' });
     expect((await cluster('ml')).status.addons ?? []).toEqual([]);
     const crds = tenant.config.makeApiClient(ApiextensionsV1Api);
     const left = await crds.listCustomResourceDefinition({ labelSelector: 'kaas.dev/addon' });
