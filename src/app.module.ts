@@ -34,6 +34,12 @@ import { instrumentProvider } from './providers/instrumented-provider.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { WorkerHost } from './queue/worker.host.js';
 import { ClusterReconciler } from './reconcilers/cluster/cluster.reconciler.js';
+import { AddonFlow } from './queue/addon-flow.js';
+import { AddonJob } from './addons/addon-job.js';
+import { AddonInstaller } from './addons/addon-installer.js';
+import { ArtefactSource } from './addons/artefacts.js';
+import { ObjectApplier } from './addons/object-applier.js';
+import { KubernetesTools } from './providers/kwok/kubernetes-tools.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
@@ -87,10 +93,31 @@ export class AppModule {
       ProjectsService,
     ];
     const workerProviders: Provider[] = [
+      AddonFlow,
+      ObjectApplier,
+      {
+        provide: AddonJob,
+        inject: [PROVIDERS, ObjectApplier],
+        useFactory: (providers: ProviderRegistry, applier: ObjectApplier) => {
+          const repos = repositories(database.db);
+          return new AddonJob({
+            clusters: repos.clusters,
+            addons: repos.addons,
+            providers,
+            artefacts: new ArtefactSource(
+              config.KAAS_ADDON_MIRROR ? { mirror: config.KAAS_ADDON_MIRROR } : {},
+            ),
+            installer: new AddonInstaller(applier, {
+              timeoutMs: config.KAAS_ADDON_TIMEOUT_SECONDS * 1000,
+            }),
+            helmBinary: () => new KubernetesTools(config.KAAS_TOOLS_DIR).helm(),
+          });
+        },
+      },
       {
         provide: ClusterReconciler,
-        inject: [PROVIDERS, MetricsService],
-        useFactory: (providers: ProviderRegistry, metrics: MetricsService) => {
+        inject: [PROVIDERS, MetricsService, AddonFlow],
+        useFactory: (providers: ProviderRegistry, metrics: MetricsService, flow: AddonFlow) => {
           const repos = repositories(database.db);
           const logger = new Logger('reconciler');
           return new ClusterReconciler(
@@ -103,6 +130,11 @@ export class AppModule {
               leaseSeconds: config.KAAS_LEASE_SECONDS,
               retryBaseMs: config.KAAS_RETRY_BASE_SECONDS * 1000,
               retryMaxMs: config.KAAS_RETRY_MAX_SECONDS * 1000,
+              addons: {
+                list: (clusterId) => repos.addons.list(clusterId),
+                flowRunning: (clusterId) => flow.running(clusterId),
+                startFlow: (clusterId, names) => flow.start(clusterId, names),
+              },
               onOperationFinished: (type, status, seconds) =>
                 metrics.operationDuration.observe({ type, status }, seconds),
             },

@@ -1,3 +1,4 @@
+import { AddonsController } from './addons/addons.controller.js';
 import { ClustersController } from './clusters/clusters.controller.js';
 import { ClusterActionsController } from './clusters/cluster-actions.controller.js';
 import { MLTasksController } from './mltasks/mltasks.controller.js';
@@ -16,6 +17,7 @@ export const API_CONTROLLERS = [
   MLTasksController,
   OperationsController,
   MetaController,
+  AddonsController,
   HealthController,
   MetricsController,
   OpenApiController,

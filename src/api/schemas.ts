@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ADDON_PHASES,
   CLUSTER_PHASES,
   clusterName,
   clusterSpecPatchSchema,
@@ -99,6 +100,17 @@ export const ClusterStatusSchema = z
     ),
     observedGeneration: z.int(),
     currentOperationId: z.string().optional(),
+    addons: z
+      .array(
+        z.object({
+          name: z.string(),
+          version: z.string(),
+          phase: z.enum(ADDON_PHASES),
+          message: z.string().optional(),
+        }),
+      )
+      .optional()
+      .meta({ description: 'Each add-on as its install jobs last recorded it' }),
   })
   .meta({ id: 'ClusterStatus' });
 
@@ -271,6 +283,53 @@ export const KubeconfigSchema = z
   })
   .meta({ id: 'Kubeconfig' });
 
+const addonArtefact = z.object({
+  file: z.string(),
+  url: z.string().optional(),
+  sha256: z.string(),
+  type: z.enum(['manifest', 'helm-chart', 'example']),
+});
+
+export const AddonSchema = z
+  .object({
+    name: z.string(),
+    title: z.string(),
+    description: z.string(),
+    category: z.enum(['load-balancer', 'gpu', 'ingress', 'ml']),
+    availability: z
+      .enum(['available', 'planned'])
+      .meta({ description: 'planned: listed, but enabling it answers 422 until it ships' }),
+    plannedNote: z.string().optional(),
+    defaultEnabled: z
+      .enum(['always', 'gpu-pools', 'never'])
+      .meta({ description: 'When the add-on is installed without being named in spec.addons' }),
+    defaultVersion: z.string().optional(),
+    versions: z.array(
+      z.object({
+        version: z.string(),
+        kubernetesVersions: z.array(z.string()),
+        notes: z.string().optional(),
+        variants: z.array(
+          z.object({
+            providers: z.array(z.enum(PROVIDER_NAMES)),
+            component: z.string(),
+            componentVersion: z.string(),
+            namespace: z.string(),
+            artefacts: z.array(addonArtefact),
+            defaultConfig: z.record(z.string(), z.unknown()),
+            notes: z.string().optional(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .meta({
+    id: 'Addon',
+    description: 'An add-on of the catalogue, with every version kaas can install',
+  });
+
+export const AddonListSchema = z.object({ items: z.array(AddonSchema) }).meta({ id: 'AddonList' });
+
 export const ServerConfigSchema = z
   .object({
     providers: z.array(z.enum(PROVIDER_NAMES)),
@@ -322,3 +381,4 @@ export type MachineView = z.output<typeof MachineSchema>;
 export type ProjectView = z.output<typeof ProjectSchema>;
 export type TokenView = z.output<typeof TokenSchema>;
 export type PlanView = z.output<typeof PlanSchema>;
+export type AddonView = z.output<typeof AddonSchema>;

@@ -1,5 +1,6 @@
 import {
   createKaasClient,
+  type AddonList,
   type Cluster,
   type ClusterCreateRequest,
   type ClusterList,
@@ -159,9 +160,9 @@ export class KaasApi {
     );
   }
 
-  /** For routes the server's document may not have (add-ons): a plain GET through the same client. */
-  async get<T>(url: string): Promise<T> {
-    return this.call<T>(this.sdk.client.get({ url }) as Promise<SdkAnswer<T>>);
+  /** The add-on catalogue; servers older than it answer 404. */
+  listAddons() {
+    return this.call<AddonList>(this.sdk.listAddons({}));
   }
 
   private async call<T>(pending: Promise<SdkAnswer<T>>): Promise<T> {

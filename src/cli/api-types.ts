@@ -1,7 +1,7 @@
 import type { Operation } from '@kaas/sdk';
 
 /** The API's types, as the generated SDK declares them. */
-export type { Cluster, Machine, Operation, OperationStep } from '@kaas/sdk';
+export type { Addon, Cluster, Machine, Operation, OperationStep } from '@kaas/sdk';
 import type { ClusterCreateRequest } from '@kaas/sdk';
 /** A pool as a request may give it: everything but name and replicas has a default. */
 export type NodePoolSpec = NonNullable<ClusterCreateRequest['spec']['nodePools']>[number];

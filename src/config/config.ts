@@ -71,6 +71,10 @@ export const configSchema = z.object({
   KAAS_DOCKER_BINARY: z.string().min(1).default('docker'),
   /** Extra pins `kindest/node:vX.Y.Z@sha256:<hex>`, comma-separated, for versions the catalogue lacks. */
   KAAS_KIND_NODE_IMAGES: z.string().default(''),
+  /** Folder laid out `<component>/<version>/<file>`; add-on artefacts come from here, not the internet. */
+  KAAS_ADDON_MIRROR: z.string().min(1).optional(),
+  KAAS_ADDON_TIMEOUT_SECONDS: seconds(300),
+  KAAS_ADDON_ATTEMPTS: positiveInt(5),
   KAAS_QUOTA_CLUSTERS: positiveInt(20),
   KAAS_QUOTA_NODES: positiveInt(500),
   KAAS_MAX_POOL_REPLICAS: positiveInt(1000),

@@ -4,6 +4,22 @@ import { desiredMachineCount } from './cluster.js';
 import type { FieldProblem } from './errors.js';
 import { compareVersions, resolveKubernetesVersion } from './versions.js';
 import { upgradeProblems } from './upgrade-rules.js';
+import { resolveAddons } from '../addons/resolve.js';
+import type { NodePoolSpec } from './cluster.js';
+
+/** The taint and label every GPU pool carries, so only pods asking for GPUs land there. */
+export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' } as const;
+export const GPU_POOL_LABEL = 'nvidia.com/gpu.present';
+
+function withGpuDefaults(pool: NodePoolSpec): NodePoolSpec {
+  if (!pool.gpu) return pool;
+  const tainted = pool.taints.some((t) => t.key === GPU_TAINT.key);
+  return {
+    ...pool,
+    labels: { [GPU_POOL_LABEL]: 'true', ...pool.labels },
+    taints: tainted ? pool.taints : [...pool.taints, { ...GPU_TAINT }],
+  };
+}
 
 export interface ValidationLimits {
   enabledProviders: readonly string[];
@@ -13,7 +29,8 @@ export interface ValidationLimits {
 
 /**
  * Checks what the schema cannot: enabled providers, supported versions, unique pool names,
- * replica limits, non-overlapping CIDRs. Returns the spec with versions resolved.
+ * replica limits, non-overlapping CIDRs, add-ons against the catalogue. Returns the spec with
+ * versions resolved (add-on versions pinned) and GPU pools tainted and labelled.
  */
 export function validateClusterSpec(
   spec: ClusterSpec,
@@ -71,15 +88,17 @@ export function validateClusterSpec(
         });
       }
     }
-    return { ...pool, ...(poolVersion ? { version: poolVersion } : {}) };
+    return withGpuDefaults({ ...pool, ...(poolVersion ? { version: poolVersion } : {}) });
   });
   if (cidrsOverlap(spec.network.podCidr, spec.network.serviceCidr)) {
     problems.push({ field: 'spec.network.serviceCidr', message: 'overlaps spec.network.podCidr' });
   }
-  return {
-    spec: { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools },
-    problems,
-  };
+  const resolved = { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools };
+  // Add-ons are checked against a version kaas supports, or not at all.
+  if (!version) return { spec: resolved, problems };
+  const addons = resolveAddons(resolved);
+  problems.push(...addons.problems);
+  return { spec: { ...resolved, addons: addons.pinned }, problems };
 }
 
 /** Fields a running cluster cannot change, and version changes outside the upgrade rules. */

@@ -71,6 +71,31 @@ export const nodePoolSpecSchema = z.strictObject({
     .default({ maxSurge: 1, maxUnavailable: 0, drainTimeoutSeconds: 600, onDrainTimeout: 'Fail' }),
 });
 
+/** Catalogue names: what `spec.addons` is keyed by (checked against the catalogue on validation). */
+export const addonName = dnsLabel(63);
+const addonVersion = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/, 'a version such as 1.0.0');
+
+/**
+ * One add-on's wishes. `enabled` absent means the catalogue's default for this cluster (the
+ * load balancer on, the GPU operator on when a pool has GPUs); `version` absent means the
+ * catalogue's default version, pinned into the spec when it is accepted; `config` is deep-merged
+ * over the version's default configuration.
+ */
+export const addonSpecSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  version: addonVersion.optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+export type AddonSpec = z.output<typeof addonSpecSchema>;
+
+const addonsSpec = z
+  .record(addonName, addonSpecSchema)
+  .refine((m) => Object.keys(m).length <= 16, 'at most 16 add-ons');
+
 export const clusterSpecSchema = z.strictObject({
   provider: z.enum(PROVIDER_NAMES),
   kubernetesVersion: kubernetesVersion.default(DEFAULT_KUBERNETES_VERSION),
@@ -87,6 +112,7 @@ export const clusterSpecSchema = z.strictObject({
     })
     .default({ podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }),
   nodePools: z.array(nodePoolSpecSchema).max(32).default([]),
+  addons: addonsSpec.default({}),
   deletionProtection: z.boolean().default(false),
   labels: labelMap.default({}),
 });
@@ -103,6 +129,18 @@ export const clusterSpecPatchSchema = z.strictObject({
     .optional(),
   network: z.strictObject({ podCidr: cidr.optional(), serviceCidr: cidr.optional() }).optional(),
   nodePools: z.array(nodePoolSpecSchema).max(32).optional(),
+  addons: z
+    .record(
+      addonName,
+      z
+        .strictObject({
+          enabled: z.boolean().nullable().optional(),
+          version: addonVersion.nullable().optional(),
+          config: z.record(z.string(), z.unknown()).nullable().optional(),
+        })
+        .nullable(),
+    )
+    .optional(),
   deletionProtection: z.boolean().optional(),
   labels: z.record(labelKey, labelValue.nullable()).optional(),
 });
@@ -129,6 +167,17 @@ export interface NodePoolStatus {
   versions: string[];
 }
 
+export const ADDON_PHASES = ['Installing', 'Healthy', 'Failed', 'Removing'] as const;
+export type AddonPhase = (typeof ADDON_PHASES)[number];
+
+/** What the cluster status says of one add-on. */
+export interface AddonStatus {
+  name: string;
+  version: string;
+  phase: AddonPhase;
+  message?: string;
+}
+
 export interface ClusterStatus {
   phase: ClusterPhase;
   conditions: Condition[];
@@ -138,6 +187,7 @@ export interface ClusterStatus {
   nodePools: NodePoolStatus[];
   observedGeneration: number;
   currentOperationId?: string;
+  addons?: AddonStatus[];
 }
 
 export function initialStatus(): ClusterStatus {

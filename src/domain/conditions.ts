@@ -18,6 +18,8 @@ export const ConditionTypes = {
   NodePoolsReady: 'NodePoolsReady',
   /** Every machine's node is registered and Ready in the tenant cluster. */
   NodesReady: 'NodesReady',
+  /** Every add-on the spec asks for is installed at its version and passed its health gates. */
+  AddonsReady: 'AddonsReady',
   /** The spec is fully realised and the cluster is healthy. */
   Ready: 'Ready',
   /** The reconciler is working towards a newer generation, or retrying an error. */
@@ -46,6 +48,10 @@ export const ConditionReasons = {
   Paused: 'Paused',
   /** Deletion was requested and is under way. */
   Deleting: 'Deleting',
+  /** Add-on jobs are installing, upgrading or removing add-ons. */
+  AddonsProgressing: 'AddonsProgressing',
+  /** An add-on failed for good; the Operation names it. */
+  AddonFailed: 'AddonFailed',
   /** A newer spec generation has not been realised yet. */
   NewGeneration: 'NewGeneration',
 } as const;

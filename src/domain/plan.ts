@@ -2,6 +2,7 @@ import type { ClusterSpec } from './cluster.js';
 import { desiredMachineCount } from './cluster.js';
 import { isLive, type MachinePhase, type MachineRole } from './machine.js';
 import type { PlannedStep } from './operation.js';
+import { resolveAddons } from '../addons/resolve.js';
 
 export interface ObservedMachine {
   role: MachineRole;
@@ -35,6 +36,7 @@ export const StepNames = {
   replaceMachine: (machine: string) => `replace/${machine}`,
   nodePool: (pool: string) => `node-pool/${pool}`,
   nodesReady: 'nodes-ready',
+  addons: 'addons',
   deleteMachines: 'delete-machines',
   deleteInfrastructure: 'delete-infrastructure',
   verifyDeleted: 'verify-deleted',
@@ -104,6 +106,19 @@ function planApply(input: PlanInput): PlannedStep[] {
     description: `Wait until all ${desired} node${plural(desired)} are Ready`,
     total: Math.max(1, desired),
   });
+  const addons = resolveAddons(spec).addons;
+  const mentioned = Object.keys(spec.addons ?? {});
+  if (addons.length > 0 || mentioned.length > 0) {
+    const names = addons.map((a) => `${a.name} ${a.version}`);
+    steps.push({
+      name: StepNames.addons,
+      description:
+        names.length > 0
+          ? `Install or upgrade add-ons (${names.join(', ')}) and remove any no longer wanted`
+          : 'Remove add-ons no longer wanted',
+      total: Math.max(1, addons.length),
+    });
+  }
   return steps;
 }
 

@@ -14,9 +14,13 @@ export interface ApplyResult {
 
 /** Parses multi-document YAML, dropping empty documents and flattening `List`s. */
 export function parseManifests(yaml: string): KubernetesObject[] {
-  const documents = loadAllYaml(yaml).filter(
-    (d): d is KubernetesObject => typeof d === 'object' && d !== null,
-  );
+  // Rendered charts hold documents with nothing but comments, which loadAllYaml cannot take.
+  const texts = yaml
+    .split(/^---[ \t]*$/m)
+    .filter((doc) => doc.split('\n').some((line) => line.trim() && !line.trim().startsWith('#')));
+  const documents = texts
+    .flatMap((doc) => loadAllYaml(doc))
+    .filter((d): d is KubernetesObject => typeof d === 'object' && d !== null);
   return documents.flatMap((d) =>
     d.kind?.endsWith('List') && Array.isArray((d as { items?: unknown }).items)
       ? (d as { items: KubernetesObject[] }).items

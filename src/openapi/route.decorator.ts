@@ -56,6 +56,10 @@ const PATH_PARAMS = {
     schema: { type: 'string', pattern: DNS_LABEL, maxLength: 52 },
   },
   token: { description: 'Token id', schema: { type: 'string', format: 'uuid', pattern: UUID } },
+  addon: {
+    description: 'Add-on name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 63 },
+  },
 } as const;
 
 export type PathParam = keyof typeof PATH_PARAMS;

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { AddonsRepository } from './addons.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { ClustersRepository } from './clusters.repository.js';
 import { EventsRepository } from './events.repository.js';
@@ -18,6 +19,7 @@ export function repositories(db: Db) {
     audit: new AuditRepository(db),
     idempotency: new IdempotencyRepository(db),
     events: new EventsRepository(db),
+    addons: new AddonsRepository(db),
   };
 }
 

@@ -11,7 +11,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { ClusterSpec, ClusterStatus } from '../domain/cluster.js';
+import type { AddonPhase, ClusterSpec, ClusterStatus } from '../domain/cluster.js';
+import type { ObjectRef } from '../kube/object-ref.js';
 import type {
   OperationError,
   OperationStatus,
@@ -152,6 +153,30 @@ export const operationSteps = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.operationId, t.position] })],
+);
+
+/**
+ * Each add-on as installed in a tenant cluster, written by its install job: what runs, how it
+ * is, and the inventory of every object applied for it, which is all a removal may delete.
+ */
+export const clusterAddons = pgTable(
+  'cluster_addons',
+  {
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id),
+    name: text('name').notNull(),
+    version: text('version').notNull(),
+    /** Of the version, variant and configuration last installed or being installed. */
+    fingerprint: text('fingerprint').notNull(),
+    phase: text('phase').$type<AddonPhase>().notNull(),
+    message: text('message'),
+    /** The cluster generation the last install or removal worked towards. */
+    generation: integer('generation').notNull(),
+    inventory: jsonb('inventory').$type<ObjectRef[]>().notNull().default([]),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.name] })],
 );
 
 /** What happened to a cluster, for people: operations ending, conditions changing, errors. */

@@ -54,6 +54,12 @@ export interface InfrastructureProvider {
 
   /** A cluster-admin kubeconfig for the user; undefined where there is no API server yet (or at all). */
   adminKubeconfig(cluster: ClusterRef): Promise<string | undefined>;
+
+  /**
+   * Values an add-on variant needs from the infrastructure (OpenStack: the cluster's
+   * application credential for the cloud controller manager's cloud-config Secret).
+   */
+  addonInputs?(cluster: ClusterRef, addon: string): Promise<Record<string, string> | undefined>;
 }
 
 export interface ProviderVersion {

@@ -20,6 +20,8 @@ import type { DatabaseHandle } from '../persistence/database.js';
 import { createRedis, withTimeout } from './redis.js';
 import { QUEUES, RESYNC_SCHEDULER_ID, type JobName, type JobPayloads } from './jobs.js';
 import { ReconcileQueue } from './reconcile-queue.js';
+import { AddonJob } from '../addons/addon-job.js';
+import { TerminalError } from '../domain/errors.js';
 
 /** Requeues this soon are waited out in process, within this much time per job. */
 const IN_PROCESS_WAIT_MS = 2_500;
@@ -45,6 +47,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly handlers: { [N in JobName]: Handler<N> } = {
     'reconcile-cluster': (job, token) => this.handleReconcile(job, token),
     'resync-clusters': () => this.handleResync(),
+    'reconcile-addon': (job) => this.handleAddon(job),
+    'addons-finished': async (job) => {
+      await this.queue.enqueue(job.data.clusterId);
+    },
   };
 
   constructor(
@@ -53,6 +59,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly reconciler: ClusterReconciler,
     private readonly queue: ReconcileQueue,
     private readonly metrics: MetricsService,
+    private readonly addonJob: AddonJob,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -61,6 +68,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     for (const [queue, concurrency] of [
       [QUEUES.reconcile, this.config.KAAS_WORKER_CONCURRENCY],
       [QUEUES.maintenance, 1],
+      [QUEUES.addons, this.config.KAAS_WORKER_CONCURRENCY],
     ] as const) {
       const connection = createRedis(this.config.KAAS_REDIS_URL, 'worker');
       this.connections.push(connection);
@@ -131,6 +139,19 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       // Requeue under the same job id, like controller-runtime's RequeueAfter.
       await job.moveToDelayed(Date.now() + outcome.requeueAfterMs, token);
       throw new DelayedError();
+    }
+  }
+
+  /** A terminal failure is recorded on the add-on and not retried; others retry with backoff. */
+  private async handleAddon(job: Job<JobPayloads['reconcile-addon']>): Promise<void> {
+    const { clusterId, addon } = job.data;
+    const attempt = { number: job.attemptsMade + 1, max: job.opts.attempts ?? 1 };
+    try {
+      const result = await this.addonJob.run(clusterId, addon, attempt);
+      this.logger.debug(`add-on ${addon} of cluster ${clusterId}: ${result}`);
+    } catch (error) {
+      if (error instanceof TerminalError) throw new UnrecoverableError(error.message);
+      throw error;
     }
   }
 

@@ -250,10 +250,15 @@ describe('kaasctl against the real service', () => {
     expect(run.stderr).toMatch(/^error: Not found: .*nope/);
   });
 
-  it('says add-ons are not available when the server has no /v1/addons', async () => {
+  it('lists the add-on catalogue, planned ones included', async () => {
     const run = await kaasctl('addons', 'list');
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('not available on this server');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+AVAILABILITY\s+DEFAULT\s+VERSIONS/);
+    expect(lines.find((l) => l.startsWith('load-balancer'))).toMatch(
+      /available\s+1\.1\.0\s+1\.0\.0,1\.1\.0\s+always/,
+    );
+    expect(lines.find((l) => l.startsWith('mltask'))).toMatch(/planned/);
   });
 
   it('exits 2 on usage errors', async () => {

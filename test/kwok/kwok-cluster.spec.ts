@@ -80,6 +80,11 @@ describe('kwok clusters through the SDK', () => {
             provider: 'kwok',
             kubernetesVersion: '1.37',
             nodePools: pools(60),
+            // Pools, drains and control planes are the subject here; add-ons are tested in addons.spec.ts.
+            addons: {
+              'load-balancer': { enabled: false },
+              'gpu-operator': { enabled: false },
+            },
           },
         },
       }),

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateMlTaskData, CreateMlTaskErrors, CreateMlTaskResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, DeleteMlTaskData, DeleteMlTaskErrors, DeleteMlTaskResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetMlTaskData, GetMlTaskErrors, GetMlTaskLogsData, GetMlTaskLogsErrors, GetMlTaskLogsResponses, GetMlTaskResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListMlTasksData, ListMlTasksErrors, ListMlTasksResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RepairMachineData, RepairMachineErrors, RepairMachineResponses, ResumeClusterData, ResumeClusterErrors, ResumeClusterResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
+import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateMlTaskData, CreateMlTaskErrors, CreateMlTaskResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, DeleteMlTaskData, DeleteMlTaskErrors, DeleteMlTaskResponses, GetAddonData, GetAddonErrors, GetAddonResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetMlTaskData, GetMlTaskErrors, GetMlTaskLogsData, GetMlTaskLogsErrors, GetMlTaskLogsResponses, GetMlTaskResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAddonsData, ListAddonsErrors, ListAddonsResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListMlTasksData, ListMlTasksErrors, ListMlTasksResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RepairMachineData, RepairMachineErrors, RepairMachineResponses, ResumeClusterData, ResumeClusterErrors, ResumeClusterResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -286,6 +286,24 @@ export const cancelOperation = <ThrowOnError extends boolean = false>(options: O
 export const getServerConfig = <ThrowOnError extends boolean = false>(options?: Options<GetServerConfigData, ThrowOnError>): RequestResult<GetServerConfigResponses, GetServerConfigErrors, ThrowOnError> => (options?.client ?? client).get<GetServerConfigResponses, GetServerConfigErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/serverConfig',
+    ...options
+});
+
+/**
+ * The add-on catalogue: every add-on, its versions and per-provider variants
+ */
+export const listAddons = <ThrowOnError extends boolean = false>(options?: Options<ListAddonsData, ThrowOnError>): RequestResult<ListAddonsResponses, ListAddonsErrors, ThrowOnError> => (options?.client ?? client).get<ListAddonsResponses, ListAddonsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/addons',
+    ...options
+});
+
+/**
+ * One add-on of the catalogue
+ */
+export const getAddon = <ThrowOnError extends boolean = false>(options: Options<GetAddonData, ThrowOnError>): RequestResult<GetAddonResponses, GetAddonErrors, ThrowOnError> => (options.client ?? client).get<GetAddonResponses, GetAddonErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/addons/{addon}',
     ...options
 });
 

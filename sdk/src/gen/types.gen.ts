@@ -44,6 +44,15 @@ export type ClusterCreateRequest = {
                 onDrainTimeout?: 'Fail' | 'Proceed';
             };
         }>;
+        addons?: {
+            [key: string]: {
+                enabled?: boolean;
+                version?: string;
+                config?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         deletionProtection?: boolean;
         labels?: {
             [key: string]: string;
@@ -93,6 +102,15 @@ export type ClusterPatchRequest = {
                 onDrainTimeout?: 'Fail' | 'Proceed';
             };
         }>;
+        addons?: {
+            [key: string]: {
+                enabled?: boolean | null;
+                version?: string | null;
+                config?: {
+                    [key: string]: unknown;
+                } | null;
+            } | null;
+        };
         deletionProtection?: boolean;
         labels?: {
             [key: string]: string | null;
@@ -149,6 +167,15 @@ export type ClusterStatus = {
     }>;
     observedGeneration: number;
     currentOperationId?: string;
+    /**
+     * Each add-on as its install jobs last recorded it
+     */
+    addons?: Array<{
+        name: string;
+        version: string;
+        phase: 'Installing' | 'Healthy' | 'Failed' | 'Removing';
+        message?: string;
+    }>;
 };
 
 export type Cluster = {
@@ -198,6 +225,15 @@ export type Cluster = {
                 onDrainTimeout: 'Fail' | 'Proceed';
             };
         }>;
+        addons: {
+            [key: string]: {
+                enabled?: boolean;
+                version?: string;
+                config?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         deletionProtection: boolean;
         labels: {
             [key: string]: string;
@@ -310,6 +346,15 @@ export type Plan = {
                 onDrainTimeout: 'Fail' | 'Proceed';
             };
         }>;
+        addons: {
+            [key: string]: {
+                enabled?: boolean;
+                version?: string;
+                config?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         deletionProtection: boolean;
         labels: {
             [key: string]: string;
@@ -415,6 +460,51 @@ export type Kubeconfig = {
      * kubeconfig YAML with cluster-admin credentials
      */
     kubeconfig: string;
+};
+
+/**
+ * An add-on of the catalogue, with every version kaas can install
+ */
+export type Addon = {
+    name: string;
+    title: string;
+    description: string;
+    category: 'load-balancer' | 'gpu' | 'ingress' | 'ml';
+    /**
+     * planned: listed, but enabling it answers 422 until it ships
+     */
+    availability: 'available' | 'planned';
+    plannedNote?: string;
+    /**
+     * When the add-on is installed without being named in spec.addons
+     */
+    defaultEnabled: 'always' | 'gpu-pools' | 'never';
+    defaultVersion?: string;
+    versions: Array<{
+        version: string;
+        kubernetesVersions: Array<string>;
+        notes?: string;
+        variants: Array<{
+            providers: Array<'fake' | 'kwok' | 'openstack' | 'kind'>;
+            component: string;
+            componentVersion: string;
+            namespace: string;
+            artefacts: Array<{
+                file: string;
+                url?: string;
+                sha256: string;
+                type: 'manifest' | 'helm-chart' | 'example';
+            }>;
+            defaultConfig: {
+                [key: string]: unknown;
+            };
+            notes?: string;
+        }>;
+    }>;
+};
+
+export type AddonList = {
+    items: Array<Addon>;
 };
 
 export type ServerConfig = {
@@ -2242,6 +2332,101 @@ export type GetServerConfigResponses = {
 };
 
 export type GetServerConfigResponse = GetServerConfigResponses[keyof GetServerConfigResponses];
+
+export type ListAddonsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/addons';
+};
+
+export type ListAddonsErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type ListAddonsError = ListAddonsErrors[keyof ListAddonsErrors];
+
+export type ListAddonsResponses = {
+    /**
+     * OK
+     */
+    200: AddonList;
+};
+
+export type ListAddonsResponse = ListAddonsResponses[keyof ListAddonsResponses];
+
+export type GetAddonData = {
+    body?: never;
+    path: {
+        /**
+         * Add-on name
+         */
+        addon: string;
+    };
+    query?: never;
+    url: '/v1/addons/{addon}';
+};
+
+export type GetAddonErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type GetAddonError = GetAddonErrors[keyof GetAddonErrors];
+
+export type GetAddonResponses = {
+    /**
+     * OK
+     */
+    200: Addon;
+};
+
+export type GetAddonResponse = GetAddonResponses[keyof GetAddonResponses];
 
 export type GetHealthData = {
     body?: never;

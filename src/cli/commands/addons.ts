@@ -2,14 +2,15 @@ import { Command } from 'commander';
 import { apiFor } from '../connection.js';
 import { ApiError } from '../errors.js';
 import { outputOption, printResult, type Column, type OutputFormat } from '../output.js';
-
-/** Add-ons have no fixed schema yet; show the usual fields and leave the rest to -o json. */
-type Addon = Record<string, unknown>;
+import type { Addon } from '../api-types.js';
 
 const COLUMNS: Column<Addon>[] = [
-  { header: 'NAME', value: (a) => text(a.name) },
-  { header: 'VERSION', value: (a) => text(a.version) },
-  { header: 'DESCRIPTION', value: (a) => text(a.description) },
+  { header: 'NAME', value: (a) => a.name },
+  { header: 'AVAILABILITY', value: (a) => a.availability },
+  { header: 'DEFAULT', value: (a) => a.defaultVersion ?? '' },
+  { header: 'VERSIONS', value: (a) => a.versions.map((v) => v.version).join(',') },
+  { header: 'ON BY DEFAULT', value: (a) => a.defaultEnabled },
+  { header: 'TITLE', value: (a) => a.title },
 ];
 
 export function addonsCommand(): Command {
@@ -20,7 +21,7 @@ export function addonsCommand(): Command {
     .addOption(outputOption())
     .action(async (opts: { output: OutputFormat }, cmd: Command) => {
       const api = apiFor(cmd);
-      const list = await api.get<{ items: Addon[] }>('/v1/addons').catch(notAvailable);
+      const list = await api.listAddons().catch(notAvailable);
       printResult(opts.output, list.items, COLUMNS);
     });
   return addons;
@@ -37,8 +38,4 @@ function notAvailable(error: unknown): never {
     });
   }
   throw error;
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }

@@ -11,6 +11,7 @@ import {
 import { reconcileInfrastructure } from './phases/infrastructure.phase.js';
 import { reconcileMachineGroup, type MachineGroup } from './phases/machines.phase.js';
 import { reconcileNodesReady } from './phases/nodes-ready.phase.js';
+import { reconcileAddons } from './phases/addons.phase.js';
 import {
   reconcileDeleteInfrastructure,
   reconcileDeleteMachines,
@@ -19,7 +20,7 @@ import {
 
 export type Phase = (ctx: ReconcileContext) => Promise<PhaseResult>;
 
-/** Infrastructure, control plane, every pool side by side, then nodes Ready. */
+/** Infrastructure, control plane, every pool side by side, nodes Ready, then add-ons. */
 export function applyPhases(ctx: ReconcileContext): Phase[] {
   const { spec } = ctx.cluster;
   const groups: MachineGroup[] = [
@@ -102,7 +103,13 @@ export function applyPhases(ctx: ReconcileContext): Phase[] {
     );
     return result;
   };
-  return [reconcileInfrastructure, controlPlanePhase, poolsPhase, reconcileNodesReady];
+  return [
+    reconcileInfrastructure,
+    controlPlanePhase,
+    poolsPhase,
+    reconcileNodesReady,
+    reconcileAddons,
+  ];
 }
 
 /**

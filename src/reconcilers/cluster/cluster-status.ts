@@ -57,5 +57,7 @@ export function buildStatus(input: StatusInput): ClusterStatus {
   const cpVersions = [...new Set(controlPlane.map((m) => m.version))].sort();
   if (cpVersions.length > 0) status.controlPlaneVersion = cpVersions.join(',');
   if (input.currentOperationId) status.currentOperationId = input.currentOperationId;
+  // Add-ons are observed by their phase into the status this pass carries (previous).
+  if (input.previous.addons?.length) status.addons = input.previous.addons;
   return status;
 }

@@ -32,6 +32,7 @@ export interface ReconcilerOptions {
   leaseSeconds: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  addons?: ReconcileContext['addons'];
   /** Told when this reconciler moves an Operation to a final status (for metrics). */
   onOperationFinished?: (type: string, status: string, seconds: number) => void;
 }
@@ -117,7 +118,7 @@ export class ClusterReconciler {
     }
     const pending: PendingEvent[] = [];
     const ctx = await buildContext(
-      { machines: this.machines, operations: this.operations },
+      { machines: this.machines, operations: this.operations, addons: this.options.addons },
       cluster,
       operation,
       provider,

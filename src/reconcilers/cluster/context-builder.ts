@@ -17,7 +17,11 @@ export type OwnedReconcileContext = ReconcileContext & { closeTenant(): Promise<
  * connected tenant client, and condition changes turned into events for people.
  */
 export async function buildContext(
-  repos: { machines: MachinesRepository; operations: OperationsRepository },
+  repos: {
+    machines: MachinesRepository;
+    operations: OperationsRepository;
+    addons?: ReconcileContext['addons'];
+  },
   cluster: ClusterRecord,
   operation: OperationRecord | undefined,
   provider: InfrastructureProvider,
@@ -39,6 +43,7 @@ export async function buildContext(
     progress: new ProgressReporter(repos.operations, operation?.id, steps),
     existing: await repos.machines.listExisting(cluster.id),
     conditions: cluster.status.conditions,
+    ...(repos.addons ? { addons: repos.addons } : {}),
     tenant: async () => (tenant ??= await provider.connectTenant(ref)),
     recordEvent: (type, reason, message) => pending.push({ type, reason, message }),
     closeTenant: async () => {

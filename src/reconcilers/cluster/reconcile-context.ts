@@ -8,6 +8,14 @@ import type {
   TenantCluster,
 } from '../../providers/infrastructure-provider.js';
 import type { ProgressReporter } from './progress-reporter.js';
+import type { ClusterAddonRecord } from '../../persistence/addons.repository.js';
+
+/** What the add-ons phase needs: the installed add-ons and the flow of jobs that change them. */
+export interface AddonsPort {
+  list(clusterId: string): Promise<ClusterAddonRecord[]>;
+  flowRunning(clusterId: string): Promise<boolean>;
+  startFlow(clusterId: string, addons: string[]): Promise<void>;
+}
 
 /** What one reconcile pass knows and may touch. Phases read it and record what they saw. */
 export interface ReconcileContext {
@@ -23,6 +31,8 @@ export interface ReconcileContext {
   /** Soonest moment (epoch ms) a booting machine should be ready, from provider hints. */
   bootDeadline?: number;
   conditions: Condition[];
+  /** Absent where no add-on jobs run (tests of the machine phases alone). */
+  addons?: AddonsPort;
   tenant(): Promise<TenantCluster>;
   /** An event for people, written when the pass ends. */
   recordEvent(type: 'Normal' | 'Warning', reason: string, message: string): void;

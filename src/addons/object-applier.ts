@@ -1,0 +1,30 @@
+import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { TransientError } from '../domain/errors.js';
+import { kubeMessage } from '../kube/kube-errors.js';
+import { describeRef, refOf } from '../kube/object-ref.js';
+import { FIELD_MANAGER, type TenantKubeClient } from '../kube/tenant-client.js';
+
+/**
+ * Server-side apply of one object with field manager `kaas`, taking ownership of conflicting
+ * fields. A failure is transient: the job retries it with backoff (an API server restarting, a
+ * CRD not served yet, a webhook not answering yet all pass).
+ */
+export class ObjectApplier {
+  async apply(client: TenantKubeClient, object: KubernetesObject): Promise<void> {
+    try {
+      await client.objects.patch(
+        object,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    } catch (error) {
+      throw new TransientError(
+        `apply of ${describeRef(refOf(object))}: ${kubeMessage(error)}`,
+        'ApplyFailed',
+      );
+    }
+  }
+}

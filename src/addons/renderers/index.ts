@@ -1,0 +1,16 @@
+import type { RendererName } from '../catalogue-schema.js';
+import { finishRender, type RenderInput, type RenderedAddon, type Renderer } from '../render.js';
+import { renderGpuOperator } from './gpu-operator.renderer.js';
+import { renderMetallb } from './metallb.renderer.js';
+import { renderOpenStackCcm } from './openstack-ccm.renderer.js';
+
+const RENDERERS: Record<RendererName, Renderer> = {
+  metallb: renderMetallb,
+  'openstack-cloud-controller-manager': renderOpenStackCcm,
+  'gpu-operator': renderGpuOperator,
+};
+
+/** Turns a resolved add-on and its verified artefacts into the objects to apply and wait for. */
+export async function renderAddon(input: RenderInput): Promise<RenderedAddon> {
+  return finishRender(input, await RENDERERS[input.addon.variant.renderer](input));
+}
