@@ -3,6 +3,7 @@ import { jsonEqual } from './merge-patch.js';
 import { desiredMachineCount } from './cluster.js';
 import type { FieldProblem } from './errors.js';
 import { compareVersions, resolveKubernetesVersion } from './versions.js';
+import { autoRepairProblems } from './auto-repair.js';
 
 export interface ValidationLimits {
   enabledProviders: readonly string[];
@@ -74,6 +75,7 @@ export function validateClusterSpec(
   if (cidrsOverlap(spec.network.podCidr, spec.network.serviceCidr)) {
     problems.push({ field: 'spec.network.serviceCidr', message: 'overlaps spec.network.podCidr' });
   }
+  problems.push(...autoRepairProblems(spec));
   return {
     spec: { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools },
     problems,

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { dnsLabel, labelKey, labelMap, labelValue, plainText } from './names.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 import type { Condition } from './conditions.js';
+import {
+  AUTO_REPAIR_DEFAULTS,
+  autoRepairPolicyPatchSchema,
+  autoRepairPolicySchema,
+  poolAutoRepairSchema,
+} from './auto-repair.js';
 
 export const PROVIDER_NAMES = ['fake', 'kwok', 'openstack', 'kind'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
@@ -64,6 +70,7 @@ export const nodePoolSpecSchema = z.strictObject({
       drainTimeoutSeconds: z.int().min(0).max(86400).default(600),
     })
     .default({ maxSurge: 1, maxUnavailable: 0, drainTimeoutSeconds: 600 }),
+  autoRepair: poolAutoRepairSchema.optional(),
 });
 
 export const clusterSpecSchema = z.strictObject({
@@ -84,6 +91,7 @@ export const clusterSpecSchema = z.strictObject({
   nodePools: z.array(nodePoolSpecSchema).max(32).default([]),
   deletionProtection: z.boolean().default(false),
   labels: labelMap.default({}),
+  autoRepair: autoRepairPolicySchema.default({ ...AUTO_REPAIR_DEFAULTS }),
 });
 
 /**
@@ -100,6 +108,7 @@ export const clusterSpecPatchSchema = z.strictObject({
   nodePools: z.array(nodePoolSpecSchema).max(32).optional(),
   deletionProtection: z.boolean().optional(),
   labels: z.record(labelKey, labelValue.nullable()).optional(),
+  autoRepair: autoRepairPolicyPatchSchema.optional(),
 });
 
 export type ClusterSpec = z.output<typeof clusterSpecSchema>;
