@@ -29,6 +29,7 @@ import { instrumentProvider } from './providers/instrumented-provider.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { WorkerHost } from './queue/worker.host.js';
 import { ClusterReconciler } from './reconcilers/cluster/cluster.reconciler.js';
+import { HealthMonitorHost } from './health/health-monitor.host.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
@@ -102,6 +103,7 @@ export class AppModule {
         },
       },
       WorkerHost,
+      HealthMonitorHost,
     ];
     return {
       module: AppModule,

@@ -11,8 +11,13 @@ export interface NodeEvent {
 }
 
 export interface NodeWatcherOptions {
-  /** Ask the server to end each watch after this long, to renew it (default 300 s). */
+  /**
+   * Ask the server to end each watch after about this long (default 300 s, ±10 % so that many
+   * watchers started together do not relist together); each end relists, a periodic resync.
+   */
   watchTimeoutSeconds?: number;
+  /** Watch only the nodes with these labels, e.g. `kaas.dev/cluster=<id>`. */
+  labelSelector?: string;
   /** First and largest pause before reconnecting after an error. */
   backoffMs?: { initial: number; max: number };
   onError?: (error: unknown) => void;
@@ -30,6 +35,7 @@ export class NodeWatcher {
   private stopped = false;
   private failures = 0;
   private timer?: NodeJS.Timeout;
+  private listed = false;
 
   constructor(
     private readonly config: KubeConfig,
@@ -40,6 +46,11 @@ export class NodeWatcher {
   /** The nodes as last seen. */
   nodes(): TenantNode[] {
     return [...this.known.values()];
+  }
+
+  /** True once a list succeeded: from then on a node missing here is missing in the cluster. */
+  hasListed(): boolean {
+    return this.listed;
   }
 
   async start(): Promise<void> {
@@ -56,12 +67,14 @@ export class NodeWatcher {
     if (this.stopped) return;
     try {
       const resourceVersion = await this.relist();
+      const timeout = this.options.watchTimeoutSeconds ?? 300;
       this.abort = await new Watch(this.config).watch(
         '/api/v1/nodes',
         {
           resourceVersion,
           allowWatchBookmarks: true,
-          timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+          timeoutSeconds: Math.max(1, Math.round(timeout * (0.9 + Math.random() * 0.2))),
+          ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
         },
         (type, object: V1Node) => this.apply(type, object),
         (error: unknown) => this.restart(error),
@@ -74,7 +87,9 @@ export class NodeWatcher {
 
   /** Lists all nodes, emitting what changed since last seen; returns the list's resourceVersion. */
   private async relist(): Promise<string | undefined> {
-    const list = await this.config.makeApiClient(CoreV1Api).listNode();
+    const list = await this.config
+      .makeApiClient(CoreV1Api)
+      .listNode(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {});
     const seen = new Set<string>();
     for (const item of list.items) {
       const node = toTenantNode(item);
@@ -84,6 +99,7 @@ export class NodeWatcher {
       else if (JSON.stringify(before) !== JSON.stringify(node)) this.emit('MODIFIED', node);
     }
     for (const [name, node] of this.known) if (!seen.has(name)) this.emit('DELETED', node);
+    this.listed = true;
     return list.metadata?.resourceVersion;
   }
 
