@@ -3,6 +3,13 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import type { TenantNode } from '../providers/infrastructure-provider.js';
 import { toTenantNode } from './tenant-client.js';
 
+/** A watch with no event nor bookmark for this long is taken as dead and renewed. */
+const INACTIVITY_TIMEOUT_MS = 75_000;
+
+function isInactivityTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
+}
+
 export type NodeEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface NodeEvent {
@@ -68,7 +75,12 @@ export class NodeWatcher {
     try {
       const resourceVersion = await this.relist();
       const timeout = this.options.watchTimeoutSeconds ?? 300;
-      this.abort = await new Watch(this.config).watch(
+      const watch = new Watch(this.config);
+      // client-node ends a watch that received nothing for 30 s, which would relist every quiet
+      // cluster twice a minute; the server's bookmarks (about one a minute) keep a live watch
+      // busier than the longer limit, so only a dead connection still ends on it.
+      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = INACTIVITY_TIMEOUT_MS;
+      this.abort = await watch.watch(
         '/api/v1/nodes',
         {
           resourceVersion,
@@ -77,7 +89,7 @@ export class NodeWatcher {
           ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
         },
         (type, object: V1Node) => this.apply(type, object),
-        (error: unknown) => this.restart(error),
+        (error: unknown) => this.restart(isInactivityTimeout(error) ? null : error),
       );
       this.failures = 0;
     } catch (error) {

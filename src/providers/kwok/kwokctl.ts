@@ -40,13 +40,24 @@ export class Kwokctl {
     return readFileSync(join(this.clusterDir(name), 'kubeconfig.yaml'), 'utf8');
   }
 
-  async create(name: string, version: string, timeoutMs: number): Promise<void> {
-    const run = Kwokctl.creating.then(() => this.createNow(name, version, timeoutMs));
+  /** `extraConfig`: more YAML documents for kwokctl's config file (kwok settings, Stages). */
+  async create(
+    name: string,
+    version: string,
+    timeoutMs: number,
+    extraConfig?: string,
+  ): Promise<void> {
+    const run = Kwokctl.creating.then(() => this.createNow(name, version, timeoutMs, extraConfig));
     Kwokctl.creating = run.catch(() => undefined);
     await run;
   }
 
-  private async createNow(name: string, version: string, timeoutMs: number): Promise<void> {
+  private async createNow(
+    name: string,
+    version: string,
+    timeoutMs: number,
+    extraConfig?: string,
+  ): Promise<void> {
     const bin = this.tools.kubernetes(version);
     const config = join(this.workdir, 'configs', `${name}.yaml`);
     mkdirSync(dirname(config), { recursive: true });
@@ -60,6 +71,7 @@ export class Kwokctl {
         `  kubeVersion: v${version}`,
         '  bindAddress: 127.0.0.1',
         `  kubectlBinary: ${bin.kubectl}`,
+        ...(extraConfig ? ['---', extraConfig] : []),
         '',
       ].join('\n'),
     );

@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { nodePoolSpecSchema } from '../../src/domain/cluster.js';
+import { uuidv7 } from '../../src/domain/ids.js';
+import { repositories } from '../../src/persistence/repositories.js';
+import { ClusterHealthRepository } from '../../src/persistence/cluster-health.repository.js';
+import { CLUSTER_LABEL, nodeFor } from '../../src/providers/kwok/node-template.js';
+import { HealthMetrics } from '../../src/health/health-metrics.js';
+import { HealthMonitor } from '../../src/health/health-monitor.js';
+import type { RepairRequest, RepairRequester } from '../../src/health/repair-port.js';
+import type { TenantConnector } from '../../src/health/tenant-connector.js';
+import { KWOK_ANNOTATED_NODES_ONLY, startKwokCluster } from '../support/kwok.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
+import { eventually, httpClient } from '../support/http.js';
+
+const NOT_READY_TIMEOUT_S = 4;
+
+/** Answers every repair request as told and remembers it with the time it came. */
+class RecordingRequester implements RepairRequester {
+  readonly requests: (RepairRequest & { at: number })[] = [];
+  async requestRepair(request: RepairRequest) {
+    this.requests.push({ ...request, at: Date.now() });
+    return 'accepted' as const;
+  }
+}
+
+/**
+ * The health monitor against a real API server (kwokctl, nodes kept Ready by kwok) and real
+ * PostgreSQL; the clusters' records come through the API, their machines are written as the
+ * reconciler would. Many kaas clusters share the one API server: each watch selects its nodes
+ * by the cluster label, as the provider labels them.
+ */
+describe('health monitor on a real API server', () => {
+  let kwok: Awaited<ReturnType<typeof startKwokCluster>>;
+  let server: RunningServer;
+  let dropDatabase: () => Promise<void>;
+  let monitor: HealthMonitor;
+  const requester = new RecordingRequester();
+  const api = () => httpClient(server.url, ADMIN_TOKEN);
+  const pool = nodePoolSpecSchema.parse({ name: 'workers', replicas: 5 });
+
+  async function createCluster(name: string): Promise<{ id: string; nodes: string[] }> {
+    const created = await api()('POST', '/v1/projects/default/clusters', {
+      body: {
+        name,
+        spec: {
+          provider: 'fake',
+          nodePools: [{ name: 'workers', replicas: 5 }],
+          autoRepair: { notReadyTimeoutSeconds: NOT_READY_TIMEOUT_S, backoffSeconds: 600 },
+        },
+      },
+    });
+    expect(created.status).toBe(202);
+    const id = created.body.clusterId as string;
+    const nodes = [1, 2, 3, 4, 5].map((i) => `${name}-workers-${i}`);
+    await repositories(server.database.db).machines.insertMany(
+      nodes.map((node) => ({
+        id: uuidv7(),
+        clusterId: id,
+        name: node,
+        role: 'worker' as const,
+        pool: 'workers',
+        phase: 'Running' as const,
+        nodeName: node,
+        version: '1.37.2',
+        providerId: `kwok://${id}/${node}`,
+      })),
+    );
+    for (const node of nodes) {
+      await kwok.client.core.createNode({
+        body: nodeFor(id, `kwok://${id}/${node}`, {
+          name: node,
+          role: 'worker',
+          pool,
+          version: '1.37.2',
+          flavor: 'standard',
+        }),
+      });
+    }
+    await eventually(
+      async () => (await kwok.client.listNodes()) ?? [],
+      (all) => nodes.every((n) => all.some((x) => x.name === n && x.ready)),
+      30_000,
+    );
+    return { id, nodes };
+  }
+
+  /** Stops kwok's heartbeats for the node, then reports it NotReady as a silent kubelet's node does. */
+  async function breakNode(name: string): Promise<number> {
+    await kwok.client.core.patchNode(
+      { name, body: { metadata: { annotations: { 'kwok.x-k8s.io/node': null } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const at = new Date();
+    await kwok.client.core.patchNodeStatus(
+      {
+        name,
+        body: {
+          status: {
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'False',
+                reason: 'KubeletNotReady',
+                message: 'heartbeats stopped by the test',
+                lastHeartbeatTime: at,
+                lastTransitionTime: at,
+              },
+            ],
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    return Math.floor(at.getTime() / 1000) * 1000;
+  }
+
+  /** Hands the node back to kwok, which reports it Ready again. */
+  async function healNode(name: string): Promise<void> {
+    await kwok.client.core.patchNode(
+      { name, body: { metadata: { annotations: { 'kwok.x-k8s.io/node': 'fake' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
+  beforeAll(async () => {
+    kwok = await startKwokCluster('1.37.2', KWOK_ANNOTATED_NODES_ONLY);
+    const db = await createTestDatabase();
+    dropDatabase = db.drop;
+    server = await startServer('api', testConfig({ KAAS_DATABASE_URL: db.url }));
+    const connector: TenantConnector = {
+      connect: async (cluster) => ({
+        config: kwok.client.config,
+        labelSelector: `${CLUSTER_LABEL}=${cluster.id}`,
+      }),
+    };
+    monitor = new HealthMonitor(
+      new ClusterHealthRepository(server.database.db),
+      connector,
+      requester,
+      new HealthMetrics(new Registry()),
+      { discoveryIntervalMs: 500, sweepIntervalMs: 5_000 },
+    );
+    await monitor.start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await monitor?.stop();
+    await server?.close();
+    await dropDatabase?.();
+    await kwok?.stop();
+  });
+
+  it('asks for a repair of a NotReady node within its timeout and a few seconds', async () => {
+    const { id, nodes } = await createCluster('solo');
+    await eventually(
+      async () => monitor.watchedClusterIds(),
+      (ids) => ids.includes(id),
+      10_000,
+    );
+    const brokenAt = await breakNode(nodes[1]!);
+    const [request] = await eventually(
+      async () => requester.requests.filter((r) => r.clusterId === id),
+      (r) => r.length > 0,
+      (NOT_READY_TIMEOUT_S + 15) * 1000,
+    );
+    expect(request).toMatchObject({ reason: 'NodeNotReady' });
+    expect(request!.message).toContain(`node ${nodes[1]} of machine ${nodes[1]}`);
+    const delay = (request!.at - brokenAt) / 1000;
+    expect(delay).toBeGreaterThanOrEqual(NOT_READY_TIMEOUT_S);
+    expect(delay).toBeLessThan(NOT_READY_TIMEOUT_S + 3);
+    // Accepted once: the machine now backs off (600 s), so no second request follows.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(requester.requests.filter((r) => r.clusterId === id)).toHaveLength(1);
+    const stored = await new ClusterHealthRepository(server.database.db).findMany([id]);
+    expect(stored.get(id)?.repairs).toEqual([
+      expect.objectContaining({ reason: 'NodeNotReady', role: 'worker' }),
+    ]);
+  });
+
+  it('short-circuits 3 of 5 NotReady nodes: no request, and the cluster says why', async () => {
+    const { id, nodes } = await createCluster('storm');
+    await eventually(
+      async () => monitor.watchedClusterIds(),
+      (ids) => ids.includes(id),
+      10_000,
+    );
+    await Promise.all(nodes.slice(0, 3).map((n) => breakNode(n)));
+    const cluster = await eventually(
+      () => api()('GET', '/v1/projects/default/clusters/storm'),
+      (a) =>
+        a.body.status.conditions.some((c: { type: string }) => c.type === 'RemediationAllowed'),
+      (NOT_READY_TIMEOUT_S + 15) * 1000,
+    );
+    expect(cluster.body.status.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'RemediationAllowed',
+        status: 'False',
+        reason: 'TooManyUnhealthy',
+        message: expect.stringContaining('3 of 5 machines are unhealthy, more than the 40%'),
+      }),
+    );
+    const listed = await api()('GET', '/v1/projects/default/clusters');
+    const inList = listed.body.items.find((c: { name: string }) => c.name === 'storm');
+    expect(inList.status.conditions.map((c: { type: string }) => c.type)).toContain(
+      'RemediationAllowed',
+    );
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(requester.requests.filter((r) => r.clusterId === id)).toEqual([]);
+
+    // The nodes come back: the short-circuit ends, and nothing was repaired meanwhile.
+    await Promise.all(nodes.slice(0, 3).map((n) => healNode(n)));
+    await eventually(
+      () => api()('GET', '/v1/projects/default/clusters/storm'),
+      (a) =>
+        !a.body.status.conditions.some((c: { type: string }) => c.type === 'RemediationAllowed'),
+      30_000,
+    );
+    expect(requester.requests.filter((r) => r.clusterId === id)).toEqual([]);
+  });
+});
