@@ -22,7 +22,7 @@ export interface HealthCondition {
 
 export function shortCircuitMessage(s: ShortCircuit): string {
   return (
-    `${s.unhealthy} of ${s.total} machines are unhealthy, more than the ${s.maxUnhealthyPercent}% ` +
+    `${s.unhealthy} of ${s.total} machines are unhealthy or not Ready, more than the ${s.maxUnhealthyPercent}% ` +
     'auto-repair allows: no machine is repaired automatically until fewer are unhealthy'
   );
 }

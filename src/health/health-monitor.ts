@@ -96,6 +96,13 @@ export class HealthMonitor {
     return [...this.watches.keys()];
   }
 
+  /** Clusters whose nodes have been listed at least once: their health can be judged. */
+  syncedClusterCount(): number {
+    let n = 0;
+    for (const watch of this.watches.values()) if (watch.synced()) n++;
+    return n;
+  }
+
   /** Reads clusters and machines, starts and stops watches to match. Never runs twice at once. */
   discover(): Promise<void> {
     this.discovering ??= this.discoverNow()

@@ -71,6 +71,7 @@ export interface DeferredRepair {
 }
 
 export interface ShortCircuit {
+  /** Unhealthy machines and machines whose node is not Ready yet within its timeout. */
   unhealthy: number;
   total: number;
   maxUnhealthyPercent: number;
@@ -91,6 +92,8 @@ interface MachineHealth {
   unhealthy?: UnhealthyMachine;
   /** When the machine turns unhealthy if nothing changes. */
   dueAt?: Date;
+  /** Its node is not Ready, though not for long enough yet to repair it. */
+  notReady?: boolean;
 }
 
 const MS = 1000;
@@ -144,7 +147,7 @@ function nodeHealth(
   if (node.ready) return {};
   const since = node.readySince ? new Date(node.readySince) : now;
   const dueAt = new Date(since.getTime() + policy.notReadyTimeoutSeconds * MS);
-  if (dueAt > now) return { dueAt };
+  if (dueAt > now) return { dueAt, notReady: true };
   const forSeconds = Math.round((now.getTime() - since.getTime()) / MS);
   return {
     unhealthy: {
@@ -236,6 +239,7 @@ export function assessClusterHealth(input: ClusterHealthInput): ClusterHealthAss
   const unhealthy: UnhealthyMachine[] = [];
   const policies = new Map<string, MachineRepairPolicy>();
   const due: (Date | undefined)[] = [];
+  let notReady = 0;
   for (const machine of counted) {
     const machinePolicy = machineRepairPolicy(
       policy,
@@ -246,6 +250,7 @@ export function assessClusterHealth(input: ClusterHealthInput): ClusterHealthAss
     const health = machineHealth(machine, node, machinePolicy, input.now, input.nodesSynced);
     if (health.unhealthy) unhealthy.push(health.unhealthy);
     due.push(health.dueAt);
+    if (health.notReady) notReady++;
   }
   unhealthy.sort((a, b) => a.since.getTime() - b.since.getTime());
   const assessment: ClusterHealthAssessment = {
@@ -255,11 +260,14 @@ export function assessClusterHealth(input: ClusterHealthInput): ClusterHealthAss
     deferred: [],
   };
   if (!policy.enabled) return assessment;
-  if (isShortCircuited(unhealthy.length, counted.length, policy.maxUnhealthyPercent)) {
+  // Nodes going NotReady together (a zone, a network) cross their timeouts a moment apart:
+  // counting the not-yet-timed-out ones keeps the first from being repaired alone.
+  const failing = unhealthy.length + notReady;
+  if (isShortCircuited(failing, counted.length, policy.maxUnhealthyPercent)) {
     return {
       ...assessment,
       shortCircuit: {
-        unhealthy: unhealthy.length,
+        unhealthy: failing,
         total: counted.length,
         maxUnhealthyPercent: policy.maxUnhealthyPercent,
       },

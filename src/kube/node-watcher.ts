@@ -1,14 +1,12 @@
-import { Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { CoreV1Api } from '@kubernetes/client-node';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { KubeConfig, V1Node } from '@kubernetes/client-node';
 import type { TenantNode } from '../providers/infrastructure-provider.js';
 import { toTenantNode } from './tenant-client.js';
 
 /** A watch with no event nor bookmark for this long is taken as dead and renewed. */
 const INACTIVITY_TIMEOUT_MS = 75_000;
-
-function isInactivityTimeout(error: unknown): boolean {
-  return error instanceof Error && error.name === 'TimeoutError';
-}
+const LIST_TIMEOUT_MS = 30_000;
 
 export type NodeEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -30,19 +28,40 @@ export interface NodeWatcherOptions {
   onError?: (error: unknown) => void;
 }
 
+/** An API server's answer other than 200. */
+export class KubeStatusError extends Error {
+  constructor(
+    readonly statusCode: number,
+    body: string,
+  ) {
+    super(`the API server answered ${statusCode}: ${body.slice(0, 300)}`);
+  }
+}
+
+interface WatchLine {
+  type: string;
+  object: V1Node & { code?: number };
+}
+
 /**
  * Watches a tenant cluster's nodes: list, then watch from the list's resourceVersion; on any
  * end or error, list again (so nothing missed while disconnected is lost) and watch anew,
  * backing off while the API server does not answer. Events for nodes that changed while
  * disconnected are replayed from the fresh list.
+ *
+ * It speaks HTTP itself, with the kubeconfig's credentials, rather than through client-node's
+ * Watch and CoreV1Api: a monitor holds one watch per tenant cluster, and those carry fetch,
+ * web streams, readline and a deserialised object model per watch and per list — about three
+ * times the memory and CPU of a plain request and a line splitter (bench/health-monitor.mjs).
  */
 export class NodeWatcher {
   private readonly known = new Map<string, TenantNode>();
-  private abort?: AbortController;
   private stopped = false;
   private failures = 0;
   private timer?: NodeJS.Timeout;
   private listed = false;
+  private agent?: https.Agent;
+  private request?: { destroy(error?: Error): void };
 
   constructor(
     private readonly config: KubeConfig,
@@ -67,41 +86,46 @@ export class NodeWatcher {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.abort?.abort();
+    this.request?.destroy();
+    this.agent?.destroy();
   }
 
   private async cycle(): Promise<void> {
     if (this.stopped) return;
     try {
-      const resourceVersion = await this.relist();
-      const timeout = this.options.watchTimeoutSeconds ?? 300;
-      const watch = new Watch(this.config);
-      // client-node ends a watch that received nothing for 30 s, which would relist every quiet
-      // cluster twice a minute; the server's bookmarks (about one a minute) keep a live watch
-      // busier than the longer limit, so only a dead connection still ends on it.
-      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = INACTIVITY_TIMEOUT_MS;
-      this.abort = await watch.watch(
-        '/api/v1/nodes',
-        {
-          resourceVersion,
-          allowWatchBookmarks: true,
-          timeoutSeconds: Math.max(1, Math.round(timeout * (0.9 + Math.random() * 0.2))),
-          ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
-        },
-        (type, object: V1Node) => this.apply(type, object),
-        (error: unknown) => this.restart(isInactivityTimeout(error) ? null : error),
-      );
+      const options = await this.requestOptions();
+      const resourceVersion = await this.relist(options);
+      if (this.stopped) return;
+      this.watch(options, resourceVersion);
       this.failures = 0;
     } catch (error) {
       this.restart(error);
     }
   }
 
-  /** Lists all nodes, emitting what changed since last seen; returns the list's resourceVersion. */
-  private async relist(): Promise<string | undefined> {
-    const list = await this.config
-      .makeApiClient(CoreV1Api)
-      .listNode(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {});
+  /** Credentials afresh each cycle (tokens expire); one connection pool per cycle. */
+  private async requestOptions(): Promise<https.RequestOptions> {
+    const options: https.RequestOptions = {};
+    await this.config.applyToHTTPSOptions(options);
+    this.agent?.destroy();
+    this.agent = options.agent instanceof https.Agent ? options.agent : undefined;
+    return options;
+  }
+
+  private url(query: Record<string, string>): URL {
+    const server = this.config.getCurrentCluster()?.server;
+    if (!server) throw new Error('the kubeconfig names no cluster');
+    const url = new URL('/api/v1/nodes', server);
+    if (this.options.labelSelector)
+      url.searchParams.set('labelSelector', this.options.labelSelector);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    return url;
+  }
+
+  /** Lists the nodes, emitting what changed since last seen; returns the list's resourceVersion. */
+  private async relist(options: https.RequestOptions): Promise<string | undefined> {
+    const text = await this.get(options, this.url({}));
+    const list = JSON.parse(text) as { items: V1Node[]; metadata?: { resourceVersion?: string } };
     const seen = new Set<string>();
     for (const item of list.items) {
       const node = toTenantNode(item);
@@ -115,9 +139,91 @@ export class NodeWatcher {
     return list.metadata?.resourceVersion;
   }
 
-  private apply(type: string, object: V1Node): void {
-    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+  private get(options: https.RequestOptions, url: URL): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const request = https.get(url, { ...options, timeout: LIST_TIMEOUT_MS }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolve(text)
+            : reject(new KubeStatusError(response.statusCode ?? 0, text)),
+        );
+      });
+      request.on('timeout', () =>
+        request.destroy(new Error(`no answer to ${url.pathname} in time`)),
+      );
+      request.on('error', reject);
+      this.request = request;
+    });
+  }
+
+  private watch(options: https.RequestOptions, resourceVersion: string | undefined): void {
+    const timeout = this.options.watchTimeoutSeconds ?? 300;
+    const url = this.url({
+      watch: 'true',
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: String(Math.max(1, Math.round(timeout * (0.9 + Math.random() * 0.2)))),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    });
+    let ended = false;
+    const end = (error: unknown) => {
+      if (ended) return;
+      ended = true;
+      request.destroy();
+      this.restart(error);
+    };
+    const request = https.get(url, { ...options, timeout: INACTIVITY_TIMEOUT_MS }, (response) =>
+      this.stream(response, end),
+    );
+    // No byte for this long, not even a bookmark: the connection is taken as dead.
+    request.on('timeout', () => end(null));
+    request.on('error', (error) => end(error));
+    this.request = request;
+  }
+
+  private stream(response: IncomingMessage, end: (error: unknown) => void): void {
+    if (response.statusCode !== 200) {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => end(new KubeStatusError(response.statusCode ?? 0, text)));
+      return;
+    }
+    let buffered = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim() && !this.applyLine(line, end)) return;
+        newline = buffered.indexOf('\n');
+      }
+    });
+    response.on('error', (error) => end(error));
+    response.on('end', () => end(null));
+  }
+
+  /** Applies one watch line; false when the watch ended (an ERROR such as 410 Gone, or garbage). */
+  private applyLine(text: string, end: (error: unknown) => void): boolean {
+    let line: WatchLine;
+    try {
+      line = JSON.parse(text) as WatchLine;
+    } catch (error) {
+      end(error);
+      return false;
+    }
+    const { type, object } = line;
+    if (type === 'ERROR') {
+      end(null);
+      return false;
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return true;
     this.emit(type, toTenantNode(object));
+    return true;
   }
 
   private emit(type: NodeEventType, node: TenantNode): void {

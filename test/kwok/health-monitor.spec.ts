@@ -42,20 +42,31 @@ describe('health monitor on a real API server', () => {
   const api = () => httpClient(server.url, ADMIN_TOKEN);
   const pool = nodePoolSpecSchema.parse({ name: 'workers', replicas: 5 });
 
-  async function createCluster(name: string): Promise<{ id: string; nodes: string[] }> {
+  /** A cluster of 5 worker machines; the last `unregistered` of them never get a node. */
+  async function createCluster(
+    name: string,
+    autoRepair: Record<string, number> = {},
+    unregistered = 0,
+  ): Promise<{ id: string; nodes: string[]; createdAt: number }> {
     const created = await api()('POST', '/v1/projects/default/clusters', {
       body: {
         name,
         spec: {
           provider: 'fake',
           nodePools: [{ name: 'workers', replicas: 5 }],
-          autoRepair: { notReadyTimeoutSeconds: NOT_READY_TIMEOUT_S, backoffSeconds: 600 },
+          autoRepair: {
+            notReadyTimeoutSeconds: NOT_READY_TIMEOUT_S,
+            backoffSeconds: 600,
+            ...autoRepair,
+          },
         },
       },
     });
     expect(created.status).toBe(202);
     const id = created.body.clusterId as string;
     const nodes = [1, 2, 3, 4, 5].map((i) => `${name}-workers-${i}`);
+    const registered = nodes.slice(0, nodes.length - unregistered);
+    const createdAt = Date.now();
     await repositories(server.database.db).machines.insertMany(
       nodes.map((node) => ({
         id: uuidv7(),
@@ -69,7 +80,7 @@ describe('health monitor on a real API server', () => {
         providerId: `kwok://${id}/${node}`,
       })),
     );
-    for (const node of nodes) {
+    for (const node of registered) {
       await kwok.client.core.createNode({
         body: nodeFor(id, `kwok://${id}/${node}`, {
           name: node,
@@ -82,10 +93,10 @@ describe('health monitor on a real API server', () => {
     }
     await eventually(
       async () => (await kwok.client.listNodes()) ?? [],
-      (all) => nodes.every((n) => all.some((x) => x.name === n && x.ready)),
+      (all) => registered.every((n) => all.some((x) => x.name === n && x.ready)),
       30_000,
     );
-    return { id, nodes };
+    return { id, nodes, createdAt };
   }
 
   /** Stops kwok's heartbeats for the node, then reports it NotReady as a silent kubelet's node does. */
@@ -127,24 +138,29 @@ describe('health monitor on a real API server', () => {
     );
   }
 
-  beforeAll(async () => {
-    kwok = await startKwokCluster('1.37.2', KWOK_ANNOTATED_NODES_ONLY);
-    const db = await createTestDatabase();
-    dropDatabase = db.drop;
-    server = await startServer('api', testConfig({ KAAS_DATABASE_URL: db.url }));
+  const newMonitor = () => {
     const connector: TenantConnector = {
       connect: async (cluster) => ({
         config: kwok.client.config,
         labelSelector: `${CLUSTER_LABEL}=${cluster.id}`,
       }),
     };
-    monitor = new HealthMonitor(
+    return new HealthMonitor(
       new ClusterHealthRepository(server.database.db),
       connector,
       requester,
       new HealthMetrics(new Registry()),
       { discoveryIntervalMs: 500, sweepIntervalMs: 5_000 },
     );
+  };
+  let solo: { id: string; nodes: string[] };
+
+  beforeAll(async () => {
+    kwok = await startKwokCluster('1.37.2', KWOK_ANNOTATED_NODES_ONLY);
+    const db = await createTestDatabase();
+    dropDatabase = db.drop;
+    server = await startServer('api', testConfig({ KAAS_DATABASE_URL: db.url }));
+    monitor = newMonitor();
     await monitor.start();
   }, 180_000);
 
@@ -156,7 +172,8 @@ describe('health monitor on a real API server', () => {
   });
 
   it('asks for a repair of a NotReady node within its timeout and a few seconds', async () => {
-    const { id, nodes } = await createCluster('solo');
+    solo = await createCluster('solo');
+    const { id, nodes } = solo;
     await eventually(
       async () => monitor.watchedClusterIds(),
       (ids) => ids.includes(id),
@@ -201,7 +218,9 @@ describe('health monitor on a real API server', () => {
         type: 'RemediationAllowed',
         status: 'False',
         reason: 'TooManyUnhealthy',
-        message: expect.stringContaining('3 of 5 machines are unhealthy, more than the 40%'),
+        message: expect.stringContaining(
+          '3 of 5 machines are unhealthy or not Ready, more than the 40%',
+        ),
       }),
     );
     const listed = await api()('GET', '/v1/projects/default/clusters');
@@ -209,10 +228,11 @@ describe('health monitor on a real API server', () => {
     expect(inList.status.conditions.map((c: { type: string }) => c.type)).toContain(
       'RemediationAllowed',
     );
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Past every timeout, still no request: the share, not the timeouts, holds repair back.
+    await new Promise((r) => setTimeout(r, (NOT_READY_TIMEOUT_S + 2) * 1000));
     expect(requester.requests.filter((r) => r.clusterId === id)).toEqual([]);
 
-    // The nodes come back: the short-circuit ends, and nothing was repaired meanwhile.
+    // The nodes come back (kwok reports them Ready again): the short-circuit ends.
     await Promise.all(nodes.slice(0, 3).map((n) => healNode(n)));
     await eventually(
       () => api()('GET', '/v1/projects/default/clusters/storm'),
@@ -220,6 +240,29 @@ describe('health monitor on a real API server', () => {
         !a.body.status.conditions.some((c: { type: string }) => c.type === 'RemediationAllowed'),
       30_000,
     );
-    expect(requester.requests.filter((r) => r.clusterId === id)).toEqual([]);
+  });
+
+  it('remembers an accepted repair across a restart: the machine still backs off', async () => {
+    await monitor.stop();
+    monitor = newMonitor();
+    await monitor.start();
+    expect(monitor.syncedClusterCount()).toBeGreaterThan(0);
+    expect(monitor.watchedClusterIds()).toContain(solo.id);
+    // The node is still NotReady and past its timeout; the stored repair's backoff holds.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(requester.requests.filter((r) => r.clusterId === solo.id)).toHaveLength(1);
+  });
+
+  it('asks for a repair of a machine whose node never registered in its startup time', async () => {
+    const { id, nodes, createdAt } = await createCluster('late', { startupTimeoutSeconds: 6 }, 1);
+    const [request] = await eventually(
+      async () => requester.requests.filter((r) => r.clusterId === id),
+      (r) => r.length > 0,
+      30_000,
+    );
+    expect(request).toMatchObject({ reason: 'NodeNeverRegistered' });
+    expect(request!.message).toContain(`machine ${nodes[4]} has no node 6s after creation`);
+    expect((request!.at - createdAt) / 1000).toBeGreaterThanOrEqual(5.9);
+    expect((request!.at - createdAt) / 1000).toBeLessThan(6 + 12);
   });
 });

@@ -203,6 +203,20 @@ describe('no repair storms', () => {
     expect(new Set(result.deferred.map((d) => d.reason))).toEqual(new Set(['ShortCircuited']));
   });
 
+  it('short-circuits as soon as one of 3 nodes that went NotReady together times out', () => {
+    const nodes = [
+      notReady('a', 301),
+      notReady('b', 299),
+      notReady('c', 299),
+      ready('d'),
+      ready('e'),
+    ];
+    const result = assessClusterHealth(input(five, nodes));
+    expect(result.unhealthy.map((u) => u.machineName)).toEqual(['a']);
+    expect(result.repairs).toEqual([]);
+    expect(result.shortCircuit).toEqual({ unhealthy: 3, total: 5, maxUnhealthyPercent: 40 });
+  });
+
   it('repairs 2 of 5 unhealthy (exactly 40%)', () => {
     const nodes = [notReady('a', 400), notReady('b', 400), ready('c'), ready('d'), ready('e')];
     const result = assessClusterHealth(input(five, nodes));
