@@ -38,6 +38,12 @@ export class KubeStatusError extends Error {
   }
 }
 
+function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
+  return out;
+}
+
 interface WatchLine {
   type: string;
   object: V1Node & { code?: number };
@@ -103,13 +109,27 @@ export class NodeWatcher {
     }
   }
 
-  /** Credentials afresh each cycle (tokens expire); one connection pool per cycle. */
+  /**
+   * Credentials afresh each cycle (tokens expire), over one keep-alive agent for the watcher's
+   * life: the watch reuses the list's connection, and a reconnect resumes the TLS session.
+   */
   private async requestOptions(): Promise<https.RequestOptions> {
     const options: https.RequestOptions = {};
     await this.config.applyToHTTPSOptions(options);
-    this.agent?.destroy();
-    this.agent = options.agent instanceof https.Agent ? options.agent : undefined;
-    return options;
+    if (this.config.getCurrentCluster()?.proxyUrl) {
+      if (this.agent !== options.agent) this.agent?.destroy();
+      this.agent = options.agent as https.Agent | undefined;
+      return options;
+    }
+    (options.agent as https.Agent | undefined)?.destroy();
+    this.agent ??= new https.Agent({
+      keepAlive: true,
+      ...pick(options, ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername']),
+      ...(options.rejectUnauthorized === undefined
+        ? {}
+        : { rejectUnauthorized: options.rejectUnauthorized }),
+    });
+    return { ...options, agent: this.agent };
   }
 
   private url(query: Record<string, string>): URL {
