@@ -5,6 +5,28 @@ export type ClientOptions = {
 };
 
 /**
+ * When and how fast unhealthy machines are replaced
+ */
+export type AutoRepairPolicy = {
+    enabled: boolean;
+    notReadyTimeoutSeconds: number;
+    startupTimeoutSeconds: number;
+    maxUnhealthyPercent: number;
+    maxRepairsPerWindow: number;
+    windowSeconds: number;
+    backoffSeconds: number;
+};
+
+/**
+ * Overrides of the cluster's auto-repair policy for this pool's machines
+ */
+export type NodePoolAutoRepair = {
+    enabled?: boolean;
+    notReadyTimeoutSeconds?: number;
+    startupTimeoutSeconds?: number;
+};
+
+/**
  * A new cluster: its name in the project and its spec.
  */
 export type ClusterCreateRequest = {
@@ -42,11 +64,13 @@ export type ClusterCreateRequest = {
                 maxUnavailable?: number;
                 drainTimeoutSeconds?: number;
             };
+            autoRepair?: NodePoolAutoRepair;
         }>;
         deletionProtection?: boolean;
         labels?: {
             [key: string]: string;
         };
+        autoRepair?: AutoRepairPolicy;
     };
 };
 
@@ -90,10 +114,20 @@ export type ClusterPatchRequest = {
                 maxUnavailable?: number;
                 drainTimeoutSeconds?: number;
             };
+            autoRepair?: NodePoolAutoRepair;
         }>;
         deletionProtection?: boolean;
         labels?: {
             [key: string]: string | null;
+        };
+        autoRepair?: {
+            enabled?: boolean;
+            notReadyTimeoutSeconds?: number;
+            startupTimeoutSeconds?: number;
+            maxUnhealthyPercent?: number;
+            maxRepairsPerWindow?: number;
+            windowSeconds?: number;
+            backoffSeconds?: number;
         };
     };
 };
@@ -190,11 +224,13 @@ export type Cluster = {
                 maxUnavailable: number;
                 drainTimeoutSeconds: number;
             };
+            autoRepair?: NodePoolAutoRepair;
         }>;
         deletionProtection: boolean;
         labels: {
             [key: string]: string;
         };
+        autoRepair: AutoRepairPolicy;
     };
     status: ClusterStatus;
 };
@@ -301,11 +337,13 @@ export type Plan = {
                 maxUnavailable: number;
                 drainTimeoutSeconds: number;
             };
+            autoRepair?: NodePoolAutoRepair;
         }>;
         deletionProtection: boolean;
         labels: {
             [key: string]: string;
         };
+        autoRepair: AutoRepairPolicy;
     };
 };
 
