@@ -44,6 +44,11 @@ function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Partial<
   return out;
 }
 
+interface NodeList {
+  items: V1Node[];
+  metadata?: { resourceVersion?: string };
+}
+
 interface WatchLine {
   type: string;
   object: V1Node & { code?: number };
@@ -144,11 +149,9 @@ export class NodeWatcher {
 
   /** Lists the nodes, emitting what changed since last seen; returns the list's resourceVersion. */
   private async relist(options: https.RequestOptions): Promise<string | undefined> {
-    const text = await this.get(options, this.url({}));
-    const list = JSON.parse(text) as { items: V1Node[]; metadata?: { resourceVersion?: string } };
+    const list = await this.getNodes(options, this.url({}));
     const seen = new Set<string>();
-    for (const item of list.items) {
-      const node = toTenantNode(item);
+    for (const node of list.nodes) {
       seen.add(node.name);
       const before = this.known.get(node.name);
       if (!before) this.emit('ADDED', node);
@@ -156,21 +159,39 @@ export class NodeWatcher {
     }
     for (const [name, node] of this.known) if (!seen.has(name)) this.emit('DELETED', node);
     this.listed = true;
-    return list.metadata?.resourceVersion;
+    return list.resourceVersion;
   }
 
-  private get(options: https.RequestOptions, url: URL): Promise<string> {
+  /**
+   * GETs the node list and keeps only what a TenantNode needs: the request's listeners outlive
+   * it on a keep-alive connection, and whatever they hold (the body text) would stay in memory.
+   */
+  private getNodes(
+    options: https.RequestOptions,
+    url: URL,
+  ): Promise<{ nodes: TenantNode[]; resourceVersion?: string }> {
     return new Promise((resolve, reject) => {
       const request = https.get(url, { ...options, timeout: LIST_TIMEOUT_MS }, (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
         response.on('error', reject);
-        response.on('end', () =>
-          response.statusCode === 200
-            ? resolve(text)
-            : reject(new KubeStatusError(response.statusCode ?? 0, text)),
-        );
+        response.on('end', () => {
+          const body = text;
+          text = '';
+          if (response.statusCode !== 200)
+            return reject(new KubeStatusError(response.statusCode ?? 0, body));
+          try {
+            const list = JSON.parse(body) as NodeList;
+            const resourceVersion = list.metadata?.resourceVersion;
+            resolve({
+              nodes: list.items.map(toTenantNode),
+              ...(resourceVersion ? { resourceVersion } : {}),
+            });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
       });
       request.on('timeout', () =>
         request.destroy(new Error(`no answer to ${url.pathname} in time`)),
