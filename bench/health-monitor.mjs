@@ -11,6 +11,7 @@
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import v8 from 'node:v8';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -38,6 +39,7 @@ const API_SERVER_ONLY = [
   'options:',
   '  disableKubeControllerManager: true',
   '  disableKubeScheduler: true',
+  '  disableQPSLimits: true',
   'componentsPatches:',
   '- name: kwok-controller',
   '  extraArgs:',
@@ -149,6 +151,11 @@ async function child() {
   };
   globalThis.setInterval(() => void report(), 500);
   process.on('message', (m) => {
+    if (m === 'gc' && globalThis.gc) {
+      globalThis.gc();
+      if (process.env.BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
+      void report();
+    }
     if (m === 'stop')
       void monitor
         .stop()
@@ -292,7 +299,7 @@ function startChild(kubeconfigs, url) {
       BENCH_DATABASE_URL: url,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: opts.semi > 0 ? [`--max-semi-space-size=${opts.semi}`] : [],
+    execArgv: [...(opts.semi > 0 ? [`--max-semi-space-size=${opts.semi}`] : []), '--expose-gc'],
   });
   const state = { stats: undefined, repairs: [] };
   proc.on('message', (m) => {
@@ -305,6 +312,7 @@ function startChild(kubeconfigs, url) {
     await Promise.race([new Promise((r) => proc.on('exit', r)), sleep(15_000)]);
     if (proc.exitCode === null) proc.kill('SIGKILL');
   });
+  state.gc = () => proc.send('gc');
   return state;
 }
 
@@ -422,6 +430,12 @@ async function main() {
   console.log(
     `during faults: CPU ${fmt(busy.cpu * 100, 1)} % of a core, RSS ${fmt(busy.rss / 2 ** 20, 0)} MiB (peak ${fmt(busy.maxRss / 2 ** 20, 0)} MiB); ` +
       `monitor warnings ${state.stats.warnings}; churn sent ${churning.sent()} updates (${churning.failed()} failed)`,
+  );
+  state.gc();
+  await sleep(1000);
+  console.log(
+    `after a full GC: RSS ${fmt(state.stats.rss / 2 ** 20, 0)} MiB, JS heap ${fmt(state.stats.heap / 2 ** 20, 0)} MiB ` +
+      `(what the watches and their state retain)`,
   );
   goal(
     'detection',
