@@ -9,7 +9,7 @@ import { ClusterHealthRepository } from '../../src/persistence/cluster-health.re
 import { CLUSTER_LABEL, nodeFor } from '../../src/providers/kwok/node-template.js';
 import { HealthMetrics } from '../../src/health/health-metrics.js';
 import { HealthMonitor } from '../../src/health/health-monitor.js';
-import type { RepairRequest, RepairRequester } from '../../src/health/repair-port.js';
+import type { RepairAnswer, RepairRequest, RepairRequester } from '../../src/health/repair-port.js';
 import type { TenantConnector } from '../../src/health/tenant-connector.js';
 import { KWOK_ANNOTATED_NODES_ONLY, startKwokCluster } from '../support/kwok.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -18,12 +18,14 @@ import { eventually, httpClient } from '../support/http.js';
 
 const NOT_READY_TIMEOUT_S = 4;
 
-/** Answers every repair request as told and remembers it with the time it came. */
+/** Remembers every repair request with the time it came; answers as told per cluster, else accepts. */
 class RecordingRequester implements RepairRequester {
-  readonly requests: (RepairRequest & { at: number })[] = [];
+  readonly requests: (RepairRequest & { at: number; answer: RepairAnswer })[] = [];
+  readonly answers = new Map<string, RepairAnswer[]>();
   async requestRepair(request: RepairRequest) {
-    this.requests.push({ ...request, at: Date.now() });
-    return 'accepted' as const;
+    const answer = this.answers.get(request.clusterId)?.shift() ?? 'accepted';
+    this.requests.push({ ...request, at: Date.now(), answer });
+    return answer;
   }
 }
 
@@ -150,7 +152,7 @@ describe('health monitor on a real API server', () => {
       connector,
       requester,
       new HealthMetrics(new Registry()),
-      { discoveryIntervalMs: 500, sweepIntervalMs: 5_000 },
+      { discoveryIntervalMs: 500, sweepIntervalMs: 5_000, busyRetryMs: 1_000 },
     );
   };
   let solo: { id: string; nodes: string[] };
@@ -185,7 +187,7 @@ describe('health monitor on a real API server', () => {
       (r) => r.length > 0,
       (NOT_READY_TIMEOUT_S + 15) * 1000,
     );
-    expect(request).toMatchObject({ reason: 'NodeNotReady' });
+    expect(request).toMatchObject({ reason: 'NodeNotReady', answer: 'accepted' });
     expect(request!.message).toContain(`node ${nodes[1]} of machine ${nodes[1]}`);
     const delay = (request!.at - brokenAt) / 1000;
     expect(delay).toBeGreaterThanOrEqual(NOT_READY_TIMEOUT_S);
@@ -264,5 +266,25 @@ describe('health monitor on a real API server', () => {
     expect(request!.message).toContain(`machine ${nodes[4]} has no node 6s after creation`);
     expect((request!.at - createdAt) / 1000).toBeGreaterThanOrEqual(5.9);
     expect((request!.at - createdAt) / 1000).toBeLessThan(6 + 12);
+  });
+
+  it('asks a busy cluster again, and counts only the accepted repair', async () => {
+    const { id, nodes } = await createCluster('busy');
+    requester.answers.set(id, ['busy', 'busy']);
+    await eventually(
+      async () => monitor.watchedClusterIds(),
+      (ids) => ids.includes(id),
+      10_000,
+    );
+    await breakNode(nodes[0]!);
+    const asked = await eventually(
+      async () => requester.requests.filter((r) => r.clusterId === id),
+      (r) => r.length === 3,
+      (NOT_READY_TIMEOUT_S + 20) * 1000,
+    );
+    expect(asked.map((r) => r.answer)).toEqual(['busy', 'busy', 'accepted']);
+    expect(asked[1]!.at - asked[0]!.at).toBeGreaterThanOrEqual(900);
+    const stored = await new ClusterHealthRepository(server.database.db).findMany([id]);
+    expect(stored.get(id)?.repairs).toHaveLength(1);
   });
 });
