@@ -12,7 +12,17 @@ export const AUTO_REPAIR_DEFAULTS = {
   backoffSeconds: 60,
 } as const;
 
-const seconds = z.int().min(1).max(86_400);
+/** Ranges are checked by autoRepairProblems (422, naming the field); the schema checks shape. */
+const MAX_SECONDS = 86_400;
+const seconds = z
+  .int()
+  .min(0)
+  .meta({ description: `1 to ${MAX_SECONDS} seconds` });
+const count = (max: number) =>
+  z
+    .int()
+    .min(0)
+    .meta({ description: `0 to ${max}` });
 
 const machineFields = {
   enabled: z.boolean(),
@@ -25,9 +35,9 @@ const machineFields = {
 const clusterFields = {
   ...machineFields,
   /** No automatic repair while more than this share of the cluster's machines is unhealthy. */
-  maxUnhealthyPercent: z.int().min(0).max(100),
+  maxUnhealthyPercent: count(100),
   /** At most this many repairs started per cluster within `windowSeconds`. */
-  maxRepairsPerWindow: z.int().min(0).max(100),
+  maxRepairsPerWindow: count(100),
   windowSeconds: seconds,
   /** A machine repaired before waits this long, doubled per earlier repair, before the next. */
   backoffSeconds: seconds,
@@ -105,20 +115,54 @@ export function machineRepairPolicy(
   };
 }
 
-/** What the schema cannot check: a pool cannot turn repair on where the cluster turned it off. */
+const SECOND_FIELDS = [
+  'notReadyTimeoutSeconds',
+  'startupTimeoutSeconds',
+  'windowSeconds',
+  'backoffSeconds',
+] as const;
+const COUNT_FIELDS = { maxUnhealthyPercent: 100, maxRepairsPerWindow: 100 } as const;
+
+function rangeProblems(policy: Partial<AutoRepairPolicy>, path: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const field of SECOND_FIELDS) {
+    const value = policy[field];
+    if (value !== undefined && (value < 1 || value > MAX_SECONDS))
+      problems.push({
+        field: `${path}.${field}`,
+        message: `must be from 1 to ${MAX_SECONDS} seconds`,
+      });
+  }
+  for (const [field, max] of Object.entries(COUNT_FIELDS) as [
+    keyof typeof COUNT_FIELDS,
+    number,
+  ][]) {
+    const value = policy[field];
+    if (value !== undefined && value > max)
+      problems.push({ field: `${path}.${field}`, message: `must be from 0 to ${max}` });
+  }
+  return problems;
+}
+
+/**
+ * Checks the policy's ranges, and that a pool does not turn repair on where the cluster turned
+ * it off.
+ */
 export function autoRepairProblems(spec: {
   autoRepair: AutoRepairPolicy;
   nodePools: { autoRepair?: PoolAutoRepair | undefined }[];
 }): FieldProblem[] {
-  if (spec.autoRepair.enabled) return [];
-  return spec.nodePools.flatMap((pool, i) =>
-    pool.autoRepair?.enabled
-      ? [
-          {
-            field: `spec.nodePools[${i}].autoRepair.enabled`,
-            message: 'auto-repair is off for the whole cluster (spec.autoRepair.enabled)',
-          },
-        ]
-      : [],
-  );
+  const problems = rangeProblems(spec.autoRepair, 'spec.autoRepair');
+  spec.nodePools.forEach((pool, i) => {
+    if (!pool.autoRepair) return;
+    const path = `spec.nodePools[${i}].autoRepair`;
+    problems.push(...rangeProblems(pool.autoRepair, path));
+    if (pool.autoRepair.enabled && !spec.autoRepair.enabled) {
+      problems.push({
+        field: `${path}.enabled`,
+        message: 'auto-repair is off for the whole cluster (spec.autoRepair.enabled)',
+      });
+    }
+  });
+  return problems;
 }

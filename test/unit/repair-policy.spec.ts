@@ -77,8 +77,8 @@ describe('auto-repair policy in the spec', () => {
   });
 
   it.each([
-    [{ autoRepair: { maxUnhealthyPercent: 140 } }, 'autoRepair.maxUnhealthyPercent'],
-    [{ autoRepair: { notReadyTimeoutSeconds: 0 } }, 'autoRepair.notReadyTimeoutSeconds'],
+    [{ autoRepair: { maxUnhealthyPercent: -1 } }, 'autoRepair.maxUnhealthyPercent'],
+    [{ autoRepair: { enabled: 'yes' } }, 'autoRepair.enabled'],
     [{ autoRepair: { windowSeconds: 1.5 } }, 'autoRepair.windowSeconds'],
     [{ autoRepair: { surprise: true } }, 'autoRepair'],
     [
@@ -89,6 +89,25 @@ describe('auto-repair policy in the spec', () => {
     const result = clusterSpecSchema.safeParse({ provider: 'fake', ...extra });
     expect(result.success).toBe(false);
     expect(result.error!.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+
+  it.each([
+    [{ maxUnhealthyPercent: 140 }, 'spec.autoRepair.maxUnhealthyPercent', 'must be from 0 to 100'],
+    [
+      { notReadyTimeoutSeconds: 0 },
+      'spec.autoRepair.notReadyTimeoutSeconds',
+      'must be from 1 to 86400 seconds',
+    ],
+    [{ windowSeconds: 86_401 }, 'spec.autoRepair.windowSeconds', 'must be from 1 to 86400 seconds'],
+    [{ maxRepairsPerWindow: 101 }, 'spec.autoRepair.maxRepairsPerWindow', 'must be from 0 to 100'],
+  ])('answers %j out of range with a problem at %s', (autoRepair, field, message) => {
+    const spec = clusterSpecSchema.parse({ provider: 'fake', autoRepair });
+    const { problems } = validateClusterSpec(spec, {
+      enabledProviders: ['fake'],
+      supportedVersions: ['1.37.2'],
+      maxPoolReplicas: 10,
+    });
+    expect(problems).toEqual([{ field, message }]);
   });
 
   it('rejects a pool override for a cluster whose repair is off', () => {

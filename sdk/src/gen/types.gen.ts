@@ -9,11 +9,29 @@ export type ClientOptions = {
  */
 export type AutoRepairPolicy = {
     enabled: boolean;
+    /**
+     * 1 to 86400 seconds
+     */
     notReadyTimeoutSeconds: number;
+    /**
+     * 1 to 86400 seconds
+     */
     startupTimeoutSeconds: number;
+    /**
+     * 0 to 100
+     */
     maxUnhealthyPercent: number;
+    /**
+     * 0 to 100
+     */
     maxRepairsPerWindow: number;
+    /**
+     * 1 to 86400 seconds
+     */
     windowSeconds: number;
+    /**
+     * 1 to 86400 seconds
+     */
     backoffSeconds: number;
 };
 
@@ -22,7 +40,13 @@ export type AutoRepairPolicy = {
  */
 export type NodePoolAutoRepair = {
     enabled?: boolean;
+    /**
+     * 1 to 86400 seconds
+     */
     notReadyTimeoutSeconds?: number;
+    /**
+     * 1 to 86400 seconds
+     */
     startupTimeoutSeconds?: number;
 };
 
@@ -122,11 +146,29 @@ export type ClusterPatchRequest = {
         };
         autoRepair?: {
             enabled?: boolean;
+            /**
+             * 1 to 86400 seconds
+             */
             notReadyTimeoutSeconds?: number;
+            /**
+             * 1 to 86400 seconds
+             */
             startupTimeoutSeconds?: number;
+            /**
+             * 0 to 100
+             */
             maxUnhealthyPercent?: number;
+            /**
+             * 0 to 100
+             */
             maxRepairsPerWindow?: number;
+            /**
+             * 1 to 86400 seconds
+             */
             windowSeconds?: number;
+            /**
+             * 1 to 86400 seconds
+             */
             backoffSeconds?: number;
         };
     };
