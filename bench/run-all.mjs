@@ -13,16 +13,22 @@ const BENCHES = [
   ['parallelism.mjs', quick ? ['--big', '10'] : []],
   ['queue-throughput.mjs', quick ? ['--clusters', '40'] : []],
   ['db-reads.mjs', quick ? ['--iterations', '300'] : []],
+  [
+    'health-monitor.mjs',
+    quick ? ['--clusters', '20', '--settle', '3', '--faults', '2', '--timeout', '3'] : [],
+    // Seeding 20,000 nodes and starting 1,000 watches takes minutes at full size.
+    quick ? 150_000 : 900_000,
+  ],
 ];
 
-function runOne(file, argv) {
+function runOne(file, argv, timeoutMs = 150_000) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [`bench/${file}`, ...argv], {
       cwd: ROOT,
       stdio: 'inherit',
     });
     // Bound each benchmark in time; a hung one counts as failed.
-    const timer = globalThis.setTimeout(() => child.kill('SIGTERM'), 150_000);
+    const timer = globalThis.setTimeout(() => child.kill('SIGTERM'), timeoutMs);
     child.on('exit', (code, signal) => {
       globalThis.clearTimeout(timer);
       resolve(code === 0 && !signal ? 0 : 1);
@@ -32,10 +38,10 @@ function runOne(file, argv) {
 
 const failed = [];
 const lines = [];
-for (const [file, argv] of BENCHES) {
+for (const [file, argv, timeoutMs] of BENCHES) {
   console.log(`\n=== ${file} ${argv.join(' ')}`);
   const t0 = performance.now();
-  const code = await runOne(file, argv);
+  const code = await runOne(file, argv, timeoutMs);
   const s = ((performance.now() - t0) / 1000).toFixed(1);
   lines.push(`${code === 0 ? 'ok    ' : 'FAILED'} ${file} (${s} s)`);
   if (code !== 0) failed.push(file);

@@ -40,6 +40,8 @@ import { AddonInstaller } from './addons/addon-installer.js';
 import { ArtefactSource } from './addons/artefacts.js';
 import { ObjectApplier } from './addons/object-applier.js';
 import { KubernetesTools } from './providers/kwok/kubernetes-tools.js';
+import { HealthMonitorHost } from './health/health-monitor.host.js';
+import { REPAIR_REQUESTER, type RepairRequester } from './health/repair-port.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
@@ -144,6 +146,15 @@ export class AppModule {
         },
       },
       WorkerHost,
+      {
+        // Auto-repair's decisions are carried out as Repair Operations, like a repair by hand.
+        provide: REPAIR_REQUESTER,
+        inject: [MachineRepairs],
+        useFactory: (repairs: MachineRepairs): RepairRequester => ({
+          requestRepair: async (request) => (await repairs.request(request)).answer,
+        }),
+      },
+      HealthMonitorHost,
     ];
     return {
       module: AppModule,

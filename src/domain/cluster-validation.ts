@@ -20,6 +20,7 @@ function withGpuDefaults(pool: NodePoolSpec): NodePoolSpec {
     taints: tainted ? pool.taints : [...pool.taints, { ...GPU_TAINT }],
   };
 }
+import { autoRepairProblems } from './auto-repair.js';
 
 export interface ValidationLimits {
   enabledProviders: readonly string[];
@@ -93,6 +94,7 @@ export function validateClusterSpec(
   if (cidrsOverlap(spec.network.podCidr, spec.network.serviceCidr)) {
     problems.push({ field: 'spec.network.serviceCidr', message: 'overlaps spec.network.podCidr' });
   }
+  problems.push(...autoRepairProblems(spec));
   const resolved = { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools };
   // Add-ons are checked against a version kaas supports, or not at all.
   if (!version) return { spec: resolved, problems };

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { dnsLabel, labelKey, labelMap, labelValue, plainText } from './names.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 import type { Condition } from './conditions.js';
+import {
+  AUTO_REPAIR_DEFAULTS,
+  autoRepairPolicyPatchSchema,
+  autoRepairPolicySchema,
+  poolAutoRepairSchema,
+} from './auto-repair.js';
 
 export const PROVIDER_NAMES = ['fake', 'kwok', 'openstack', 'kind'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
@@ -69,6 +75,7 @@ export const nodePoolSpecSchema = z.strictObject({
       onDrainTimeout: z.enum(['Fail', 'Proceed']).default('Fail'),
     })
     .default({ maxSurge: 1, maxUnavailable: 0, drainTimeoutSeconds: 600, onDrainTimeout: 'Fail' }),
+  autoRepair: poolAutoRepairSchema.optional(),
 });
 
 /** Catalogue names: what `spec.addons` is keyed by (checked against the catalogue on validation). */
@@ -115,6 +122,7 @@ export const clusterSpecSchema = z.strictObject({
   addons: addonsSpec.default({}),
   deletionProtection: z.boolean().default(false),
   labels: labelMap.default({}),
+  autoRepair: autoRepairPolicySchema.default({ ...AUTO_REPAIR_DEFAULTS }),
 });
 
 /**
@@ -143,6 +151,7 @@ export const clusterSpecPatchSchema = z.strictObject({
     .optional(),
   deletionProtection: z.boolean().optional(),
   labels: z.record(labelKey, labelValue.nullable()).optional(),
+  autoRepair: autoRepairPolicyPatchSchema.optional(),
 });
 
 export type ClusterSpec = z.output<typeof clusterSpecSchema>;

@@ -1,7 +1,12 @@
-import { Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { CoreV1Api } from '@kubernetes/client-node';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { KubeConfig, V1Node } from '@kubernetes/client-node';
 import type { TenantNode } from '../providers/infrastructure-provider.js';
 import { toTenantNode } from './tenant-client.js';
+
+/** A watch with no event nor bookmark for this long is taken as dead and renewed. */
+const INACTIVITY_TIMEOUT_MS = 75_000;
+const LIST_TIMEOUT_MS = 30_000;
 
 export type NodeEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -11,11 +16,42 @@ export interface NodeEvent {
 }
 
 export interface NodeWatcherOptions {
-  /** Ask the server to end each watch after this long, to renew it (default 300 s). */
+  /**
+   * Ask the server to end each watch after about this long (default 300 s, ±10 % so that many
+   * watchers started together do not relist together); each end relists, a periodic resync.
+   */
   watchTimeoutSeconds?: number;
+  /** Watch only the nodes with these labels, e.g. `kaas.dev/cluster=<id>`. */
+  labelSelector?: string;
   /** First and largest pause before reconnecting after an error. */
   backoffMs?: { initial: number; max: number };
   onError?: (error: unknown) => void;
+}
+
+/** An API server's answer other than 200. */
+export class KubeStatusError extends Error {
+  constructor(
+    readonly statusCode: number,
+    body: string,
+  ) {
+    super(`the API server answered ${statusCode}: ${body.slice(0, 300)}`);
+  }
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
+  return out;
+}
+
+interface NodeList {
+  items: V1Node[];
+  metadata?: { resourceVersion?: string };
+}
+
+interface WatchLine {
+  type: string;
+  object: V1Node & { code?: number };
 }
 
 /**
@@ -23,13 +59,20 @@ export interface NodeWatcherOptions {
  * end or error, list again (so nothing missed while disconnected is lost) and watch anew,
  * backing off while the API server does not answer. Events for nodes that changed while
  * disconnected are replayed from the fresh list.
+ *
+ * It speaks HTTP itself, with the kubeconfig's credentials, rather than through client-node's
+ * Watch and CoreV1Api: a monitor holds one watch per tenant cluster, and those carry fetch,
+ * web streams, readline and a deserialised object model per watch and per list — about three
+ * times the memory and CPU of a plain request and a line splitter (bench/health-monitor.mjs).
  */
 export class NodeWatcher {
   private readonly known = new Map<string, TenantNode>();
-  private abort?: AbortController;
   private stopped = false;
   private failures = 0;
   private timer?: NodeJS.Timeout;
+  private listed = false;
+  private agent?: https.Agent;
+  private request?: { destroy(error?: Error): void };
 
   constructor(
     private readonly config: KubeConfig,
@@ -42,6 +85,11 @@ export class NodeWatcher {
     return [...this.known.values()];
   }
 
+  /** True once a list succeeded: from then on a node missing here is missing in the cluster. */
+  hasListed(): boolean {
+    return this.listed;
+  }
+
   async start(): Promise<void> {
     await this.cycle();
   }
@@ -49,47 +97,174 @@ export class NodeWatcher {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.abort?.abort();
+    this.request?.destroy();
+    this.agent?.destroy();
   }
 
   private async cycle(): Promise<void> {
     if (this.stopped) return;
     try {
-      const resourceVersion = await this.relist();
-      this.abort = await new Watch(this.config).watch(
-        '/api/v1/nodes',
-        {
-          resourceVersion,
-          allowWatchBookmarks: true,
-          timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
-        },
-        (type, object: V1Node) => this.apply(type, object),
-        (error: unknown) => this.restart(error),
-      );
+      const options = await this.requestOptions();
+      const resourceVersion = await this.relist(options);
+      if (this.stopped) return;
+      this.watch(options, resourceVersion);
       this.failures = 0;
     } catch (error) {
       this.restart(error);
     }
   }
 
-  /** Lists all nodes, emitting what changed since last seen; returns the list's resourceVersion. */
-  private async relist(): Promise<string | undefined> {
-    const list = await this.config.makeApiClient(CoreV1Api).listNode();
+  /**
+   * Credentials afresh each cycle (tokens expire), over one keep-alive agent for the watcher's
+   * life: the watch reuses the list's connection, and a reconnect resumes the TLS session.
+   */
+  private async requestOptions(): Promise<https.RequestOptions> {
+    const options: https.RequestOptions = {};
+    await this.config.applyToHTTPSOptions(options);
+    if (this.config.getCurrentCluster()?.proxyUrl) {
+      if (this.agent !== options.agent) this.agent?.destroy();
+      this.agent = options.agent as https.Agent | undefined;
+      return options;
+    }
+    (options.agent as https.Agent | undefined)?.destroy();
+    this.agent ??= new https.Agent({
+      keepAlive: true,
+      ...pick(options, ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername']),
+      ...(options.rejectUnauthorized === undefined
+        ? {}
+        : { rejectUnauthorized: options.rejectUnauthorized }),
+    });
+    return { ...options, agent: this.agent };
+  }
+
+  private url(query: Record<string, string>): URL {
+    const server = this.config.getCurrentCluster()?.server;
+    if (!server) throw new Error('the kubeconfig names no cluster');
+    const url = new URL('/api/v1/nodes', server);
+    if (this.options.labelSelector)
+      url.searchParams.set('labelSelector', this.options.labelSelector);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    return url;
+  }
+
+  /** Lists the nodes, emitting what changed since last seen; returns the list's resourceVersion. */
+  private async relist(options: https.RequestOptions): Promise<string | undefined> {
+    const list = await this.getNodes(options, this.url({}));
     const seen = new Set<string>();
-    for (const item of list.items) {
-      const node = toTenantNode(item);
+    for (const node of list.nodes) {
       seen.add(node.name);
       const before = this.known.get(node.name);
       if (!before) this.emit('ADDED', node);
       else if (JSON.stringify(before) !== JSON.stringify(node)) this.emit('MODIFIED', node);
     }
     for (const [name, node] of this.known) if (!seen.has(name)) this.emit('DELETED', node);
-    return list.metadata?.resourceVersion;
+    this.listed = true;
+    return list.resourceVersion;
   }
 
-  private apply(type: string, object: V1Node): void {
-    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+  /**
+   * GETs the node list and keeps only what a TenantNode needs: the request's listeners outlive
+   * it on a keep-alive connection, and whatever they hold (the body text) would stay in memory.
+   */
+  private getNodes(
+    options: https.RequestOptions,
+    url: URL,
+  ): Promise<{ nodes: TenantNode[]; resourceVersion?: string }> {
+    return new Promise((resolve, reject) => {
+      const request = https.get(url, { ...options, timeout: LIST_TIMEOUT_MS }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const body = text;
+          text = '';
+          if (response.statusCode !== 200)
+            return reject(new KubeStatusError(response.statusCode ?? 0, body));
+          try {
+            const list = JSON.parse(body) as NodeList;
+            const resourceVersion = list.metadata?.resourceVersion;
+            resolve({
+              nodes: list.items.map(toTenantNode),
+              ...(resourceVersion ? { resourceVersion } : {}),
+            });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      });
+      request.on('timeout', () =>
+        request.destroy(new Error(`no answer to ${url.pathname} in time`)),
+      );
+      request.on('error', reject);
+      this.request = request;
+    });
+  }
+
+  private watch(options: https.RequestOptions, resourceVersion: string | undefined): void {
+    const timeout = this.options.watchTimeoutSeconds ?? 300;
+    const url = this.url({
+      watch: 'true',
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: String(Math.max(1, Math.round(timeout * (0.9 + Math.random() * 0.2)))),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    });
+    let ended = false;
+    const end = (error: unknown) => {
+      if (ended) return;
+      ended = true;
+      request.destroy();
+      this.restart(error);
+    };
+    const request = https.get(url, { ...options, timeout: INACTIVITY_TIMEOUT_MS }, (response) =>
+      this.stream(response, end),
+    );
+    // No byte for this long, not even a bookmark: the connection is taken as dead.
+    request.on('timeout', () => end(null));
+    request.on('error', (error) => end(error));
+    this.request = request;
+  }
+
+  private stream(response: IncomingMessage, end: (error: unknown) => void): void {
+    if (response.statusCode !== 200) {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => end(new KubeStatusError(response.statusCode ?? 0, text)));
+      return;
+    }
+    let buffered = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim() && !this.applyLine(line, end)) return;
+        newline = buffered.indexOf('\n');
+      }
+    });
+    response.on('error', (error) => end(error));
+    response.on('end', () => end(null));
+  }
+
+  /** Applies one watch line; false when the watch ended (an ERROR such as 410 Gone, or garbage). */
+  private applyLine(text: string, end: (error: unknown) => void): boolean {
+    let line: WatchLine;
+    try {
+      line = JSON.parse(text) as WatchLine;
+    } catch (error) {
+      end(error);
+      return false;
+    }
+    const { type, object } = line;
+    if (type === 'ERROR') {
+      end(null);
+      return false;
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return true;
     this.emit(type, toTenantNode(object));
+    return true;
   }
 
   private emit(type: NodeEventType, node: TenantNode): void {

@@ -21,6 +21,7 @@ import type {
 } from '../domain/operation.js';
 import type { MachinePhase, MachineRole } from '../domain/machine.js';
 import type { Role } from '../auth/principal.js';
+import type { RepairHistoryEntry, ShortCircuit } from '../health/repair-policy.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -246,3 +247,17 @@ export const fakeCloudResources = pgTable(
   },
   (t) => [uniqueIndex('fake_cloud_resources_name_idx').on(t.clusterId, t.kind, t.name)],
 );
+
+/**
+ * What the health monitor must remember across restarts, one row per cluster: the repairs it
+ * started (rate limit and backoff) and whether repair is short-circuited, with since when.
+ * The monitor owns it; the API only reads the short-circuit to show it as a condition.
+ */
+export const clusterHealth = pgTable('cluster_health', {
+  clusterId: uuid('cluster_id')
+    .primaryKey()
+    .references(() => clusters.id, { onDelete: 'cascade' }),
+  repairs: jsonb('repairs').$type<RepairHistoryEntry[]>().notNull().default([]),
+  shortCircuit: jsonb('short_circuit').$type<ShortCircuit & { since: string }>(),
+  updatedAt: updatedAt(),
+});

@@ -32,3 +32,20 @@ export async function startKwokCluster(
     },
   };
 }
+
+/**
+ * kwok keeps only nodes annotated `kwok.x-k8s.io/node: fake` alive (instead of every node), so a
+ * test stops a node's heartbeats by removing the annotation, as a dead kubelet would. kwokctl
+ * passes --manage-all-nodes itself, so the override goes through its component patches.
+ */
+export const KWOK_ANNOTATED_NODES_ONLY = [
+  'kind: KwokctlConfiguration',
+  'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+  'componentsPatches:',
+  '- name: kwok-controller',
+  '  extraArgs:',
+  '  - key: manage-all-nodes',
+  '    value: "false"',
+  '  - key: manage-nodes-with-annotation-selector',
+  '    value: kwok.x-k8s.io/node=fake',
+].join('\n');

@@ -5,6 +5,52 @@ export type ClientOptions = {
 };
 
 /**
+ * When and how fast unhealthy machines are replaced
+ */
+export type AutoRepairPolicy = {
+    enabled: boolean;
+    /**
+     * 1 to 86400 seconds
+     */
+    notReadyTimeoutSeconds: number;
+    /**
+     * 1 to 86400 seconds
+     */
+    startupTimeoutSeconds: number;
+    /**
+     * 0 to 100
+     */
+    maxUnhealthyPercent: number;
+    /**
+     * 0 to 100
+     */
+    maxRepairsPerWindow: number;
+    /**
+     * 1 to 86400 seconds
+     */
+    windowSeconds: number;
+    /**
+     * 1 to 86400 seconds
+     */
+    backoffSeconds: number;
+};
+
+/**
+ * Overrides of the cluster's auto-repair policy for this pool's machines
+ */
+export type NodePoolAutoRepair = {
+    enabled?: boolean;
+    /**
+     * 1 to 86400 seconds
+     */
+    notReadyTimeoutSeconds?: number;
+    /**
+     * 1 to 86400 seconds
+     */
+    startupTimeoutSeconds?: number;
+};
+
+/**
  * A new cluster: its name in the project and its spec.
  */
 export type ClusterCreateRequest = {
@@ -43,6 +89,7 @@ export type ClusterCreateRequest = {
                 drainTimeoutSeconds?: number;
                 onDrainTimeout?: 'Fail' | 'Proceed';
             };
+            autoRepair?: NodePoolAutoRepair;
         }>;
         addons?: {
             [key: string]: {
@@ -57,6 +104,7 @@ export type ClusterCreateRequest = {
         labels?: {
             [key: string]: string;
         };
+        autoRepair?: AutoRepairPolicy;
     };
 };
 
@@ -101,6 +149,7 @@ export type ClusterPatchRequest = {
                 drainTimeoutSeconds?: number;
                 onDrainTimeout?: 'Fail' | 'Proceed';
             };
+            autoRepair?: NodePoolAutoRepair;
         }>;
         addons?: {
             [key: string]: {
@@ -114,6 +163,33 @@ export type ClusterPatchRequest = {
         deletionProtection?: boolean;
         labels?: {
             [key: string]: string | null;
+        };
+        autoRepair?: {
+            enabled?: boolean;
+            /**
+             * 1 to 86400 seconds
+             */
+            notReadyTimeoutSeconds?: number;
+            /**
+             * 1 to 86400 seconds
+             */
+            startupTimeoutSeconds?: number;
+            /**
+             * 0 to 100
+             */
+            maxUnhealthyPercent?: number;
+            /**
+             * 0 to 100
+             */
+            maxRepairsPerWindow?: number;
+            /**
+             * 1 to 86400 seconds
+             */
+            windowSeconds?: number;
+            /**
+             * 1 to 86400 seconds
+             */
+            backoffSeconds?: number;
         };
     };
 };
@@ -224,6 +300,7 @@ export type Cluster = {
                 drainTimeoutSeconds: number;
                 onDrainTimeout: 'Fail' | 'Proceed';
             };
+            autoRepair?: NodePoolAutoRepair;
         }>;
         addons: {
             [key: string]: {
@@ -238,6 +315,7 @@ export type Cluster = {
         labels: {
             [key: string]: string;
         };
+        autoRepair: AutoRepairPolicy;
     };
     status: ClusterStatus;
 };
@@ -345,6 +423,7 @@ export type Plan = {
                 drainTimeoutSeconds: number;
                 onDrainTimeout: 'Fail' | 'Proceed';
             };
+            autoRepair?: NodePoolAutoRepair;
         }>;
         addons: {
             [key: string]: {
@@ -359,6 +438,7 @@ export type Plan = {
         labels: {
             [key: string]: string;
         };
+        autoRepair: AutoRepairPolicy;
     };
 };
 

@@ -9,6 +9,7 @@ import {
   Post,
   Query,
   Res,
+  UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -34,6 +35,7 @@ import { ClustersService } from './clusters.service.js';
 import { ClusterReadsService } from './cluster-reads.service.js';
 import { poolName } from '../../domain/cluster.js';
 import { checkIdempotencyKey, type Answer } from '../idempotency.js';
+import { HealthConditionsInterceptor } from './health-conditions.interceptor.js';
 
 const MUTATION_RESPONSES = { 200: 'Plan', 202: 'Operation' } as const;
 const machinesQuery = pageQuerySchema.extend({ pool: poolName.optional() });
@@ -83,6 +85,7 @@ export class ClustersController {
     responses: { 200: 'ClusterList' },
     query: PAGE_QUERY,
   })
+  @UseInterceptors(HealthConditionsInterceptor)
   async list(
     @CurrentProject() project: ProjectRecord,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
@@ -99,6 +102,7 @@ export class ClustersController {
     tag: 'clusters',
     responses: { 200: 'Cluster' },
   })
+  @UseInterceptors(HealthConditionsInterceptor)
   async get(
     @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,

@@ -1,0 +1,453 @@
+// Health monitoring at scale: one health monitor process watches --clusters × --nodes nodes,
+// served by --servers real API servers (kwokctl: etcd + kube-apiserver, nodes labelled per
+// simulated cluster, one watch per cluster with a label selector). Measures the monitor
+// process's CPU and RSS at rest (with kubelet-like status updates, --churn per second, default
+// one per node every 5 minutes) and while --faults nodes turn NotReady, and the delay from each
+// fault to the repair request against the policy's --timeout.
+// Usage: node bench/health-monitor.mjs [--clusters 1000] [--nodes 20] [--servers 1]
+//        [--timeout 10] [--faults 10] [--churn -1] [--settle 30] [--semi 16]
+// --semi: the monitor's V8 young generation in MB (0: V8's default, which on a machine with
+// much memory reserves 128 MB of it — see bench/README.md).
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import v8 from 'node:v8';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { args, createDatabase, fmt, goal, median, onCleanup, pool, run, sleep } from './lib.mjs';
+
+const opts = args({
+  clusters: 1000,
+  nodes: 20,
+  servers: 1,
+  timeout: 10,
+  faults: 10,
+  churn: -1,
+  settle: 30,
+  semi: 16,
+  child: false,
+});
+const CLUSTER_LABEL = 'kaas.dev/cluster';
+const VERSION = '1.37.2';
+
+/** Only etcd and kube-apiserver run: nothing else touches the nodes but this script. */
+const API_SERVER_ONLY = [
+  'kind: KwokctlConfiguration',
+  'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+  'options:',
+  '  disableKubeControllerManager: true',
+  '  disableKubeScheduler: true',
+  '  disableQPSLimits: true',
+  'componentsPatches:',
+  '- name: kwok-controller',
+  '  extraArgs:',
+  '  - key: manage-all-nodes',
+  '    value: "false"',
+  '  - key: manage-nodes-with-annotation-selector',
+  '    value: kwok.x-k8s.io/node=fake',
+].join('\n');
+
+const serverOf = (clusterName) => Number(clusterName.slice(1)) % opts.servers;
+const readyCondition = (status, transition, heartbeat = new Date()) => ({
+  type: 'Ready',
+  status,
+  reason: status === 'True' ? 'KubeletReady' : 'KubeletNotReady',
+  message: status === 'True' ? 'kubelet is posting ready status' : 'the bench stopped it',
+  lastHeartbeatTime: heartbeat,
+  lastTransitionTime: transition,
+});
+
+/**
+ * The harness's own client of an API server: one pool of keep-alive connections (client-node
+ * opens a new TLS connection per request, which would make seeding 20,000 nodes take minutes).
+ */
+async function apiServer(kubeconfig) {
+  const config = new KubeConfig();
+  config.loadFromString(kubeconfig);
+  const tls = {};
+  await config.applyToHTTPSOptions(tls);
+  const dispatcher = new Agent({
+    connect: { ca: tls.ca, cert: tls.cert, key: tls.key },
+    connections: 32,
+  });
+  onCleanup(() => dispatcher.close());
+  const base = config.getCurrentCluster().server;
+  const call = async (method, path, body, contentType = 'application/json') => {
+    const response = await undiciFetch(`${base}${path}`, {
+      method,
+      dispatcher,
+      headers: { 'content-type': contentType },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok)
+      throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text);
+  };
+  return {
+    text: kubeconfig,
+    createNode: (node) => call('POST', '/api/v1/nodes', node),
+    patchNodeStatus: (name, status) =>
+      call('PATCH', `/api/v1/nodes/${name}/status`, { status }, 'application/merge-patch+json'),
+  };
+}
+
+async function child() {
+  const { openDatabase } = await import('../dist/persistence/database.js');
+  const { ClusterHealthRepository } =
+    await import('../dist/persistence/cluster-health.repository.js');
+  const { HealthMonitor } = await import('../dist/health/health-monitor.js');
+  const { HealthMetrics } = await import('../dist/health/health-metrics.js');
+  const { Registry } = await import('prom-client');
+  const kubeconfigs = JSON.parse(process.env.BENCH_KUBECONFIGS);
+  const database = await openDatabase({
+    url: process.env.BENCH_DATABASE_URL,
+    migrate: false,
+    poolSize: 4,
+  });
+  const metrics = new HealthMetrics(new Registry());
+  let warnings = 0;
+  const monitor = new HealthMonitor(
+    new ClusterHealthRepository(database.db),
+    {
+      connect: async (cluster) => {
+        const config = new KubeConfig();
+        config.loadFromString(kubeconfigs[serverOf(cluster.name)]);
+        return { config, labelSelector: `${CLUSTER_LABEL}=${cluster.id}` };
+      },
+    },
+    {
+      requestRepair: async (request) => {
+        process.send({ type: 'repair', at: Date.now(), request });
+        return 'accepted';
+      },
+    },
+    metrics,
+    {},
+    {
+      log: () => undefined,
+      warn: (message, context) => {
+        if (warnings++ < 5) console.error(`monitor: ${message} ${JSON.stringify(context)}`);
+      },
+    },
+  );
+  const report = async () => {
+    const events = (await metrics.nodeEvents.get()).values[0]?.value ?? 0;
+    process.send({
+      type: 'stats',
+      at: Date.now(),
+      cpu: process.cpuUsage(),
+      rss: process.memoryUsage().rss,
+      heap: process.memoryUsage().heapUsed,
+      external: process.memoryUsage().external,
+      maxRss: process.resourceUsage().maxRSS * 1024,
+      watched: monitor.watchedClusterIds().length,
+      synced: monitor.syncedClusterCount(),
+      events,
+      warnings,
+    });
+  };
+  globalThis.setInterval(() => void report(), 500);
+  process.on('message', (m) => {
+    if (m === 'gc' && globalThis.gc) {
+      globalThis.gc();
+      if (process.env.BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
+      void report();
+    }
+    if (m === 'stop')
+      void monitor
+        .stop()
+        .then(() => database.close())
+        .then(() => process.exit(0));
+  });
+  const t0 = Date.now();
+  await monitor.start();
+  console.log(
+    `monitor: started in ${fmt((Date.now() - t0) / 1000, 1)} s (process up ${fmt(process.uptime(), 1)} s)`,
+  );
+  await report();
+}
+
+async function startServers() {
+  const { Kwokctl } = await import('../dist/providers/kwok/kwokctl.js');
+  const { KubernetesTools } = await import('../dist/providers/kwok/kubernetes-tools.js');
+  const workdir = mkdtempSync(join(tmpdir(), 'kaas-bench-health-'));
+  const kwokctl = new Kwokctl(new KubernetesTools(), workdir);
+  onCleanup(async () => rmSync(workdir, { recursive: true, force: true }));
+  const kubeconfigs = [];
+  for (let s = 0; s < opts.servers; s++) {
+    const name = `bench-${s}`;
+    onCleanup(() => kwokctl.delete(name));
+    await kwokctl.create(name, VERSION, 180_000, API_SERVER_ONLY);
+    kubeconfigs.push(kwokctl.kubeconfig(name));
+  }
+  return Promise.all(kubeconfigs.map(apiServer));
+}
+
+async function seedDatabase(url) {
+  const { openDatabase } = await import('../dist/persistence/database.js');
+  const { repositories } = await import('../dist/persistence/repositories.js');
+  const { uuidv7 } = await import('../dist/domain/ids.js');
+  const { clusterSpecSchema, initialStatus } = await import('../dist/domain/cluster.js');
+  const handle = await openDatabase({ url });
+  const repos = repositories(handle.db);
+  const project = await repos.projects.insert({
+    id: uuidv7(),
+    name: 'bench',
+    displayName: 'bench',
+    quotaClusters: opts.clusters,
+    quotaNodes: opts.clusters * opts.nodes,
+  });
+  const spec = clusterSpecSchema.parse({
+    provider: 'fake',
+    nodePools: [{ name: 'w', replicas: opts.nodes }],
+    autoRepair: { notReadyTimeoutSeconds: opts.timeout },
+  });
+  const clusters = [];
+  for (let i = 0; i < opts.clusters; i++) {
+    const cluster = await repos.clusters.insert({
+      id: uuidv7(),
+      projectId: project.id,
+      name: `c${i}`,
+      spec,
+      status: initialStatus(),
+    });
+    const machines = Array.from({ length: opts.nodes }, (_, j) => ({
+      id: uuidv7(),
+      clusterId: cluster.id,
+      name: `c${i}-w-${j}`,
+      role: 'worker',
+      pool: 'w',
+      phase: 'Running',
+      nodeName: `c${i}-w-${j}`,
+      version: VERSION,
+    }));
+    await repos.machines.insertMany(machines);
+    clusters.push({ id: cluster.id, name: cluster.name, machines });
+  }
+  await handle.close();
+  return clusters;
+}
+
+async function createNodes(servers, clusters) {
+  const since = new Date(Date.now() - 3600_000);
+  const items = clusters.flatMap((c) => c.machines.map((m) => ({ c, m })));
+  await pool(items, 32, async ({ c, m }) => {
+    const server = servers[serverOf(c.name)];
+    const created = await server.createNode({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: m.nodeName, labels: { [CLUSTER_LABEL]: c.id, type: 'kwok' } },
+      spec: { providerID: `kwok://${c.id}/${m.nodeName}` },
+      status: { conditions: [readyCondition('True', since)] },
+    });
+    // Where the server drops status on create, set it as a kubelet would.
+    if (!created.status?.conditions?.length)
+      await server.patchNodeStatus(m.nodeName, { conditions: [readyCondition('True', since)] });
+  });
+  return since;
+}
+
+/** Nodes whose kubelet the bench stopped: no more heartbeats from them. */
+const dead = new Set();
+
+/** Kubelet-like status updates: each live node's heartbeat in turn, `rate` per second. */
+function startChurn(servers, clusters, since, rate) {
+  const nodes = clusters.flatMap((c) => c.machines.map((m) => ({ c, m })));
+  let next = 0;
+  let stopped = false;
+  let sent = 0;
+  let failed = 0;
+  const done = (async () => {
+    const t0 = Date.now();
+    while (!stopped && rate > 0) {
+      const due = Math.floor(((Date.now() - t0) / 1000) * rate) - sent;
+      const batch = [];
+      for (let k = 0; k < due; k++) {
+        const node = nodes[next++ % nodes.length];
+        if (!dead.has(node.m.nodeName)) batch.push(node);
+      }
+      sent += batch.length;
+      await pool(batch, 16, ({ c, m }) =>
+        servers[serverOf(c.name)]
+          .patchNodeStatus(m.nodeName, { conditions: [readyCondition('True', since)] })
+          .then(
+            () => undefined,
+            () => failed++,
+          ),
+      );
+      await sleep(100);
+    }
+  })();
+  return {
+    sent: () => sent,
+    failed: () => failed,
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+function startChild(kubeconfigs, url) {
+  const proc = fork(fileURLToPath(import.meta.url), ['--child'], {
+    env: {
+      ...process.env,
+      BENCH_KUBECONFIGS: JSON.stringify(kubeconfigs),
+      BENCH_DATABASE_URL: url,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...(opts.semi > 0 ? [`--max-semi-space-size=${opts.semi}`] : []), '--expose-gc'],
+  });
+  const state = { stats: undefined, repairs: [] };
+  proc.on('message', (m) => {
+    if (m.type === 'stats') state.stats = m;
+    else if (m.type === 'repair') state.repairs.push(m);
+  });
+  onCleanup(async () => {
+    if (proc.exitCode !== null) return;
+    proc.send('stop');
+    await Promise.race([new Promise((r) => proc.on('exit', r)), sleep(15_000)]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  });
+  state.gc = () => proc.send('gc');
+  return state;
+}
+
+async function until(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** CPU share of one core and RSS of the monitor over `seconds`. */
+async function sample(state, seconds) {
+  const a = state.stats;
+  await sleep(seconds * 1000);
+  const b = state.stats;
+  const cpuMs = (b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system) / 1000;
+  return {
+    cpu: cpuMs / (b.at - a.at),
+    rss: b.rss,
+    heap: b.heap,
+    external: b.external,
+    maxRss: b.maxRss,
+    eventsPerSecond: ((b.events - a.events) * 1000) / (b.at - a.at),
+  };
+}
+
+async function injectFaults(servers, clusters, state) {
+  const picked = [];
+  const step = Math.max(1, Math.floor(clusters.length / opts.faults));
+  for (let k = 0; k < opts.faults; k++) {
+    const c = clusters[(k * step + 7) % clusters.length];
+    picked.push({ c, m: c.machines[k % c.machines.length] });
+  }
+  const faults = [];
+  for (const { c, m } of picked) {
+    dead.add(m.nodeName);
+    const at = new Date();
+    await servers[serverOf(c.name)].patchNodeStatus(m.nodeName, {
+      conditions: [readyCondition('False', at, at)],
+    });
+    faults.push({ machineId: m.id, at: at.getTime() });
+    await sleep(1000);
+  }
+  await until(
+    () => faults.every((f) => state.repairs.some((r) => r.request.machineId === f.machineId)),
+    (opts.timeout + 60) * 1000,
+    'every repair request',
+  ).catch((error) => {
+    const seen = new Set(state.repairs.map((r) => r.request.machineId));
+    const missing = faults.filter((f) => !seen.has(f.machineId)).map((f) => f.machineId);
+    throw new Error(`${error.message}: no request for ${missing.join(', ')}`);
+  });
+  return faults.map((f) => {
+    const repair = state.repairs.find((r) => r.request.machineId === f.machineId);
+    // The API keeps transition times to the second: the policy's clock starts at that second.
+    const reported = Math.floor(f.at / 1000) * 1000;
+    return {
+      delay: (repair.at - f.at) / 1000,
+      overshoot: (repair.at - reported) / 1000 - opts.timeout,
+      reason: repair.request.reason,
+    };
+  });
+}
+
+async function main() {
+  const total = opts.clusters * opts.nodes;
+  const churn = opts.churn >= 0 ? opts.churn : total / 300;
+  console.log(
+    `health monitor: ${opts.clusters} clusters × ${opts.nodes} nodes = ${total} nodes on ` +
+      `${opts.servers} API server(s); NotReady timeout ${opts.timeout} s; churn ${fmt(churn, 0)} status updates/s; ` +
+      `monitor ${opts.semi > 0 ? `--max-semi-space-size=${opts.semi}` : 'with V8 defaults'}`,
+  );
+  let t = Date.now();
+  const servers = await startServers();
+  const database = await createDatabase();
+  const clusters = await seedDatabase(database.url);
+  console.log(
+    `setup: API servers and ${opts.clusters} clusters in the database in ${fmt((Date.now() - t) / 1000, 1)} s`,
+  );
+  t = Date.now();
+  const since = await createNodes(servers, clusters);
+  console.log(`setup: ${total} nodes created in ${fmt((Date.now() - t) / 1000, 1)} s`);
+
+  t = Date.now();
+  const state = startChild(
+    servers.map((s) => s.text),
+    database.url,
+  );
+  await until(() => state.stats?.synced === opts.clusters, 300_000, 'every watch synced');
+  const startup = (Date.now() - t) / 1000;
+  console.log(
+    `monitor: ${opts.clusters} watches listed and watching ${fmt(startup, 1)} s after start`,
+  );
+
+  const churning = startChurn(servers, clusters, since, churn);
+  await sleep(5_000);
+  const rest = await sample(state, opts.settle);
+  console.log(
+    `at rest (${opts.settle} s): CPU ${fmt(rest.cpu * 100, 1)} % of a core, RSS ${fmt(rest.rss / 2 ** 20, 0)} MiB ` +
+      `(peak ${fmt(rest.maxRss / 2 ** 20, 0)} MiB; JS heap ${fmt(rest.heap / 2 ** 20, 0)} MiB, external ${fmt(rest.external / 2 ** 20, 0)} MiB), ` +
+      `${fmt(rest.eventsPerSecond, 0)} node events/s`,
+  );
+  const faultSample = sample(state, opts.faults + opts.timeout + 2);
+  const results = await injectFaults(servers, clusters, state);
+  const busy = await faultSample;
+  await churning.stop();
+  const delays = results.map((r) => r.delay);
+  const overshoots = results.map((r) => r.overshoot);
+  console.log(
+    `faults: ${results.length} NotReady nodes → ${results.length} requests (${[...new Set(results.map((r) => r.reason))].join(', ')}); ` +
+      `fault → request median ${fmt(median(delays))} s, max ${fmt(Math.max(...delays))} s; ` +
+      `past the timeout (from the reported transition second) median ${fmt(median(overshoots))} s, max ${fmt(Math.max(...overshoots))} s`,
+  );
+  console.log(
+    `during faults: CPU ${fmt(busy.cpu * 100, 1)} % of a core, RSS ${fmt(busy.rss / 2 ** 20, 0)} MiB (peak ${fmt(busy.maxRss / 2 ** 20, 0)} MiB); ` +
+      `monitor warnings ${state.stats.warnings}; churn sent ${churning.sent()} updates (${churning.failed()} failed)`,
+  );
+  state.gc();
+  await sleep(1000);
+  console.log(
+    `after a full GC: RSS ${fmt(state.stats.rss / 2 ** 20, 0)} MiB, JS heap ${fmt(state.stats.heap / 2 ** 20, 0)} MiB ` +
+      `(what the watches and their state retain)`,
+  );
+  goal(
+    'detection',
+    `timeout + ${fmt(Math.max(...overshoots))} s`,
+    Math.max(...overshoots) <= 5,
+    'timeout + 5 s',
+  );
+  const cpu = Math.max(rest.cpu, busy.cpu);
+  goal('monitor CPU', `${fmt(cpu * 100, 1)} % of a core`, cpu <= 0.5, '≤ 50 %');
+  const rss = Math.max(rest.maxRss, busy.maxRss);
+  goal('monitor RSS (peak)', `${fmt(rss / 2 ** 20, 0)} MiB`, rss <= 300 * 2 ** 20, '≤ 300 MB');
+}
+
+if (opts.child) await child();
+else run(main);

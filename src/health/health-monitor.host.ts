@@ -1,0 +1,57 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { DatabaseHandle } from '../persistence/database.js';
+import { ClusterHealthRepository } from '../persistence/cluster-health.repository.js';
+import { DATABASE } from '../persistence/repositories.js';
+import { PROVIDERS, type ProviderRegistry } from '../providers/infrastructure-provider.js';
+import { HealthMetrics } from './health-metrics.js';
+import { HealthMonitor } from './health-monitor.js';
+import { REPAIR_REQUESTER, type RepairRequester } from './repair-port.js';
+import { ProviderTenantConnector } from './tenant-connector.js';
+
+/** Runs the health monitor in the worker: started after boot, stopped before the database closes. */
+@Injectable()
+export class HealthMonitorHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('health');
+  readonly monitor: HealthMonitor;
+  private starting?: Promise<void>;
+
+  constructor(
+    @Inject(DATABASE) database: DatabaseHandle,
+    @Inject(PROVIDERS) providers: ProviderRegistry,
+    metrics: MetricsService,
+    @Optional() @Inject(REPAIR_REQUESTER) requester?: RepairRequester,
+  ) {
+    this.monitor = new HealthMonitor(
+      new ClusterHealthRepository(database.db),
+      new ProviderTenantConnector(providers),
+      requester,
+      new HealthMetrics(metrics.registry),
+      {},
+      {
+        log: (message, context) => this.logger.log({ ...context, msg: message }),
+        warn: (message, context) => this.logger.warn({ ...context, msg: message }),
+      },
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    // Connecting to many clusters takes a while; the worker serves its jobs meanwhile.
+    this.starting = this.monitor.start().catch((error: unknown) => {
+      this.logger.error({ msg: 'health monitor failed to start', error: String(error) });
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const stopping = this.monitor.stop();
+    await this.starting;
+    await stopping;
+  }
+}
