@@ -13,6 +13,7 @@ const BENCHES = [
   ['parallelism.mjs', quick ? ['--big', '10'] : []],
   ['queue-throughput.mjs', quick ? ['--clusters', '40'] : []],
   ['db-reads.mjs', quick ? ['--iterations', '300'] : []],
+  ['upgrade-repair.mjs', quick ? ['--pool', '2', '--boot', '1'] : []],
   [
     'health-monitor.mjs',
     quick ? ['--clusters', '20', '--settle', '3', '--faults', '2', '--timeout', '3'] : [],

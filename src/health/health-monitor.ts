@@ -50,6 +50,9 @@ const HISTORY_MAX = 100;
  * timeout it waits for ends, and on a slow sweep. Accepted repairs and the short-circuit are
  * kept in the cluster_health table so a restart forgets neither.
  */
+/** Failed watch cycles in a row after which the kubeconfig is read again. */
+const RECONNECT_AFTER_FAILURES = 3;
+
 export class HealthMonitor {
   private readonly watches = new Map<string, ClusterWatch>();
   private discoveryTimer?: NodeJS.Timeout;
@@ -124,15 +127,25 @@ export class HealthMonitor {
     for (const watch of this.watches.values())
       if (!wanted.has(watch.cluster.id)) this.unwatch(watch, true);
     const fresh: ClusterWatch[] = [];
+    const reconnect: ClusterWatch[] = [];
     for (const cluster of wanted.values()) {
       const watch = this.watches.get(cluster.id);
       if (watch) {
         watch.cluster = cluster;
         watch.machines = machines.get(cluster.id) ?? [];
         this.schedule(watch);
+        if ((watch.watcher?.consecutiveFailures() ?? 0) >= RECONNECT_AFTER_FAILURES)
+          reconnect.push(watch);
       } else fresh.push(this.newWatch(cluster, machines.get(cluster.id) ?? []));
     }
     await this.startWatches(fresh);
+    // A cluster whose API server moved (its control plane was created anew elsewhere, a new
+    // endpoint) is watched again from a fresh kubeconfig; its repair history stays.
+    for (const watch of reconnect) {
+      watch.watcher?.stop();
+      watch.watcher = undefined;
+      await this.connect(watch);
+    }
     this.metrics.watchedClusters.set([...this.watches.values()].filter((w) => w.watcher).length);
   }
 

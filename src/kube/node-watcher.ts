@@ -90,6 +90,11 @@ export class NodeWatcher {
     return this.listed;
   }
 
+  /** Failed cycles in a row: the API server does not answer, or no longer where it was. */
+  consecutiveFailures(): number {
+    return this.failures;
+  }
+
   async start(): Promise<void> {
     await this.cycle();
   }

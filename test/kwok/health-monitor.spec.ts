@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { nodePoolSpecSchema } from '../../src/domain/cluster.js';
@@ -11,7 +10,12 @@ import { HealthMetrics } from '../../src/health/health-metrics.js';
 import { HealthMonitor } from '../../src/health/health-monitor.js';
 import type { RepairAnswer, RepairRequest, RepairRequester } from '../../src/health/repair-port.js';
 import type { TenantConnector } from '../../src/health/tenant-connector.js';
-import { KWOK_ANNOTATED_NODES_ONLY, startKwokCluster } from '../support/kwok.js';
+import {
+  KWOK_ANNOTATED_NODES_ONLY,
+  breakNode as breakNodeOf,
+  healNode as healNodeOf,
+  startKwokCluster,
+} from '../support/kwok.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
 import { eventually, httpClient } from '../support/http.js';
@@ -101,44 +105,8 @@ describe('health monitor on a real API server', () => {
     return { id, nodes, createdAt };
   }
 
-  /** Stops kwok's heartbeats for the node, then reports it NotReady as a silent kubelet's node does. */
-  async function breakNode(name: string): Promise<number> {
-    await kwok.client.core.patchNode(
-      { name, body: { metadata: { annotations: { 'kwok.x-k8s.io/node': null } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-    await new Promise((r) => setTimeout(r, 500));
-    const at = new Date();
-    await kwok.client.core.patchNodeStatus(
-      {
-        name,
-        body: {
-          status: {
-            conditions: [
-              {
-                type: 'Ready',
-                status: 'False',
-                reason: 'KubeletNotReady',
-                message: 'heartbeats stopped by the test',
-                lastHeartbeatTime: at,
-                lastTransitionTime: at,
-              },
-            ],
-          },
-        },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-    return Math.floor(at.getTime() / 1000) * 1000;
-  }
-
-  /** Hands the node back to kwok, which reports it Ready again. */
-  async function healNode(name: string): Promise<void> {
-    await kwok.client.core.patchNode(
-      { name, body: { metadata: { annotations: { 'kwok.x-k8s.io/node': 'fake' } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  }
+  const breakNode = (name: string) => breakNodeOf(kwok.client.core, name);
+  const healNode = (name: string) => healNodeOf(kwok.client.core, name);
 
   const newMonitor = () => {
     const connector: TenantConnector = {

@@ -1,3 +1,4 @@
+import { PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,14 +39,47 @@ export async function startKwokCluster(
  * test stops a node's heartbeats by removing the annotation, as a dead kubelet would. kwokctl
  * passes --manage-all-nodes itself, so the override goes through its component patches.
  */
-export const KWOK_ANNOTATED_NODES_ONLY = [
-  'kind: KwokctlConfiguration',
-  'apiVersion: config.kwok.x-k8s.io/v1alpha1',
-  'componentsPatches:',
-  '- name: kwok-controller',
-  '  extraArgs:',
-  '  - key: manage-all-nodes',
-  '    value: "false"',
-  '  - key: manage-nodes-with-annotation-selector',
-  '    value: kwok.x-k8s.io/node=fake',
-].join('\n');
+export { KWOK_ANNOTATED_NODES_ONLY } from '../../src/providers/kwok/node-template.js';
+
+/**
+ * Stops kwok's heartbeats for a node (it drops the annotation kwok selects by), then reports it
+ * NotReady as the node lifecycle controller does once a kubelet falls silent. Answers the
+ * moment it became NotReady, to the second as the API keeps it.
+ */
+export async function breakNode(core: CoreV1Api, name: string): Promise<number> {
+  await core.patchNode(
+    { name, body: { metadata: { annotations: { 'kwok.x-k8s.io/node': null } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const at = new Date();
+  await core.patchNodeStatus(
+    {
+      name,
+      body: {
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'KubeletNotReady',
+              message: 'heartbeats stopped by the test',
+              lastHeartbeatTime: at,
+              lastTransitionTime: at,
+            },
+          ],
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  return Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** Hands the node back to kwok, which reports it Ready again. */
+export async function healNode(core: CoreV1Api, name: string): Promise<void> {
+  await core.patchNode(
+    { name, body: { metadata: { annotations: { 'kwok.x-k8s.io/node': 'fake' } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}

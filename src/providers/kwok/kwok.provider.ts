@@ -16,7 +16,7 @@ import type {
 } from '../infrastructure-provider.js';
 import { KubernetesTools, MissingToolError } from './kubernetes-tools.js';
 import { Kwokctl, clusterProcesses } from './kwokctl.js';
-import { KWOK_FLAVORS, nodeFor } from './node-template.js';
+import { KWOK_ANNOTATED_NODES_ONLY, KWOK_FLAVORS, nodeFor } from './node-template.js';
 
 export interface KwokProviderOptions {
   /** Folder for kwokctl's clusters (KWOK_WORKDIR). */
@@ -108,7 +108,12 @@ export class KwokProvider implements InfrastructureProvider {
       }
       if (!this.kwokctl.exists(name)) {
         mkdirSync(this.options.workdir, { recursive: true });
-        await this.kwokctl.create(name, cluster.spec.kubernetesVersion, timeout);
+        await this.kwokctl.create(
+          name,
+          cluster.spec.kubernetesVersion,
+          timeout,
+          KWOK_ANNOTATED_NODES_ONLY,
+        );
       }
       const client = TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
       if ((await client.serverVersion()) === null) {

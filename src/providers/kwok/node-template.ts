@@ -75,3 +75,20 @@ export function nodeFor(clusterId: string, providerId: string, machine: MachineR
     },
   };
 }
+
+/**
+ * kwokctl configuration under which kwok drives only the nodes annotated as above, as it does
+ * for the nodes kaas registers; a node whose annotation is taken away stops heartbeating, like
+ * a machine whose kubelet died (how auto-repair is tested against real clusters).
+ */
+export const KWOK_ANNOTATED_NODES_ONLY = [
+  'kind: KwokctlConfiguration',
+  'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+  'componentsPatches:',
+  '- name: kwok-controller',
+  '  extraArgs:',
+  '  - key: manage-all-nodes',
+  '    value: "false"',
+  '  - key: manage-nodes-with-annotation-selector',
+  '    value: kwok.x-k8s.io/node=fake',
+].join('\n');

@@ -120,6 +120,9 @@ async function controlPlaneProcesses(ctx: ReconcileContext): Promise<PhaseResult
   const { provider, ref, cluster } = ctx;
   if (!provider.ensureControlPlaneVersion) return DONE;
   const version = cluster.spec.kubernetesVersion;
+  // Marks the step started (once; a plan without it ignores this) before a restart that may
+  // finish within this one call.
+  await ctx.progress.running(StepNames.controlPlaneRestart, 0, `restarting on ${version}`);
   const state = await provider.ensureControlPlaneVersion(ref, version);
   if (!state.ready) {
     const message = state.message ?? `restarting the control plane on ${version}`;

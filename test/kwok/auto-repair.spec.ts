@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
+import { TenantKubeClient } from '../../src/kube/tenant-client.js';
+import { startKaas, type KaasProcess } from '../support/process.js';
+import { TEST_REDIS_URL } from '../support/env.js';
+import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
+import { eventually } from '../support/http.js';
+import { breakNode, healNode } from '../support/kwok.js';
+
+const NOT_READY_TIMEOUT_S = 5;
+const BOOT_S = 1;
+
+/**
+ * Auto-repair end to end: kaas with the kwok provider, a worker watching the tenant's nodes,
+ * faults injected by stopping nodes' heartbeats. Short-circuit first (3 of 5 down, 40 %), then
+ * one NotReady node replaced by a Repair Operation, then the rate limit (1 repair per window)
+ * holding back a second one.
+ */
+describe('auto-repair on kwok through kaas', () => {
+  let kaas: KaasProcess;
+  let client: KaasClient;
+  let dataDir: string;
+  let tenant: TenantKubeClient;
+  const project = 'default';
+  const path = { project, cluster: 'heal' };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kaas-kwok-repair-'));
+    kaas = await startKaas('all', {
+      KAAS_DATA_DIR: dataDir,
+      KAAS_PROVIDERS: 'fake,kwok',
+      KAAS_KWOK_BOOT_SECONDS: String(BOOT_S),
+      KAAS_REDIS_URL: TEST_REDIS_URL,
+      KAAS_QUEUE_PREFIX: uniquePrefix(),
+      KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+      KAAS_LOG_LEVEL: 'debug',
+    });
+    client = createKaasClient({ baseUrl: kaas.url, token: ADMIN_TOKEN });
+    const op = (await unwrap(
+      client.createCluster({
+        path: { project },
+        body: {
+          name: 'heal',
+          spec: {
+            provider: 'kwok',
+            nodePools: [{ name: 'w', replicas: 5 }],
+            addons: { 'load-balancer': { enabled: false } },
+            autoRepair: {
+              enabled: true,
+              startupTimeoutSeconds: 600,
+              backoffSeconds: 60,
+              notReadyTimeoutSeconds: NOT_READY_TIMEOUT_S,
+              maxUnhealthyPercent: 40,
+              maxRepairsPerWindow: 1,
+              windowSeconds: 3600,
+            },
+          },
+        },
+      }),
+    )) as Operation;
+    const done = await client.waitForOperation(project, op.id, { timeoutMs: 240_000 });
+    expect(done.status).toBe('Succeeded');
+    const { kubeconfig } = await unwrap(client.getKubeconfig({ path }));
+    tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
+  }, 300_000);
+
+  afterAll(async () => {
+    const op = await unwrap(client.deleteCluster({ path })).catch(() => undefined);
+    if (op) await client.waitForOperation(project, (op as Operation).id).catch(() => undefined);
+    await kaas?.kill('SIGTERM');
+    mkdirSync('test-artifacts', { recursive: true });
+    writeFileSync('test-artifacts/kwok-auto-repair-kaas.log', kaas?.output() ?? '');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const workers = async () =>
+    (await unwrap(client.listMachines({ path, query: { pool: 'w' } }))).items.filter(
+      (m) => m.phase !== 'Deleted',
+    );
+  const repairs = async () =>
+    (
+      await unwrap(client.listOperations({ path: { project }, query: { cluster: 'heal' } }))
+    ).items.filter((o) => o.type === 'Repair');
+  const remediation = async () =>
+    (await unwrap(client.getCluster({ path }))).status.conditions.find(
+      (c) => c.type === 'RemediationAllowed',
+    );
+
+  /** Turns auto-repair off or on, and waits until the monitor has read the change. */
+  async function setRepair(enabled: boolean) {
+    const op = (await unwrap(
+      client.updateCluster({ path, body: { spec: { autoRepair: { enabled } } } }),
+    )) as Operation;
+    expect((await client.waitForOperation(project, op.id, { timeoutMs: 60_000 })).status).toBe(
+      'Succeeded',
+    );
+    // The monitor reads clusters from the database every 10 s.
+    await new Promise((r) => setTimeout(r, 12_000));
+  }
+
+  it('short-circuits when 3 of 5 workers are NotReady: no repair, and the cluster says why', async () => {
+    const victims = (await workers()).slice(0, 3).map((m) => m.nodeName!);
+    for (const node of victims) await breakNode(tenant.core, node);
+    const condition = await eventually(remediation, (c) => c?.status === 'False', 60_000);
+    expect(condition).toMatchObject({ reason: 'TooManyUnhealthy' });
+    expect(condition!.message).toContain('3 of 6');
+    // Well past the timeout: still nothing repaired.
+    await new Promise((r) => setTimeout(r, (NOT_READY_TIMEOUT_S + 10) * 1000));
+    expect(await repairs()).toEqual([]);
+    // Healing one node at a time would lift the short-circuit while the others are still past
+    // their timeout, and they would be repaired (rightly): repair is paused while they heal.
+    await setRepair(false);
+    for (const node of victims) await healNode(tenant.core, node);
+    await eventually(
+      async () => (await tenant.listNodes()) ?? [],
+      (nodes) => nodes.length === 6 && nodes.every((n) => n.ready),
+      60_000,
+    );
+    await eventually(remediation, (c) => c === undefined || c.status === 'True', 60_000);
+    await setRepair(true);
+  });
+
+  it('replaces one NotReady worker within the timeout plus boot time and a margin', async () => {
+    const before = await workers();
+    // One the short-circuit test left alone, so its NotReady clock starts now.
+    const victim = before.at(-1)!;
+    const brokeAt = await breakNode(tenant.core, victim.nodeName!);
+    const repair = await eventually(repairs, (ops) => ops.length === 1, 60_000);
+    const askedAfter = (Date.parse(repair[0]!.createdAt) - brokeAt) / 1000;
+    // Asked for once the node has been NotReady for the timeout, within the monitor's slack.
+    expect(askedAfter).toBeGreaterThanOrEqual(NOT_READY_TIMEOUT_S - 1);
+    expect(askedAfter).toBeLessThanOrEqual(NOT_READY_TIMEOUT_S + 5);
+    expect(repair[0]!.steps[0]).toMatchObject({ name: `replace/${victim.name}` });
+    expect(repair[0]!.steps[0]!.description).toContain('NodeNotReady');
+    const done = await client.waitForOperation(project, repair[0]!.id, { timeoutMs: 120_000 });
+    expect(done.status).toBe('Succeeded');
+    const repairedIn = (Date.parse(done.finishedAt!) - brokeAt) / 1000;
+    console.log(
+      `auto-repair: asked ${askedAfter.toFixed(1)} s after the fault, replaced ${repairedIn.toFixed(1)} s after it (timeout ${NOT_READY_TIMEOUT_S} s + boot ${BOOT_S} s)`,
+    );
+    const after = await workers();
+    expect(after).toHaveLength(5);
+    expect(after.map((m) => m.name)).not.toContain(victim.name);
+    const nodes = (await tenant.listNodes())!;
+    expect(nodes.find((n) => n.name === victim.nodeName)).toBeUndefined();
+    expect(
+      nodes.filter((n) => after.some((m) => m.nodeName === n.name)).every((n) => n.ready),
+    ).toBe(true);
+  });
+
+  it('holds back a second repair within the window: one repair per hour here', async () => {
+    const victim = (await workers())[0]!;
+    await breakNode(tenant.core, victim.nodeName!);
+    await new Promise((r) => setTimeout(r, (NOT_READY_TIMEOUT_S + 10) * 1000));
+    expect(await repairs()).toHaveLength(1);
+    expect((await workers()).map((m) => m.name)).toContain(victim.name);
+    await healNode(tenant.core, victim.nodeName!);
+  });
+});
