@@ -30,6 +30,8 @@ import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { WorkerHost } from './queue/worker.host.js';
 import { ClusterReconciler } from './reconcilers/cluster/cluster.reconciler.js';
 import { randomUUID } from 'node:crypto';
+import { CloudsService } from './api/clouds/clouds.service.js';
+import { KEY_RING, loadKeyRing, type KeyRingHolder } from './security/key-ring.js';
 import { hostname } from 'node:os';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -47,15 +49,17 @@ export class AppModule {
   static forRole(role: ProcessRole, config: Config, database: DatabaseHandle): DynamicModule {
     const api = role !== 'worker';
     const worker = role !== 'api';
+    const keyRing: KeyRingHolder = { keyRing: loadKeyRing(config) };
     const core: Provider[] = [
       { provide: CONFIG, useValue: config },
+      { provide: KEY_RING, useValue: keyRing },
       { provide: DATABASE, useValue: database },
       {
         provide: PROVIDERS,
         inject: [MetricsService],
         useFactory: (metrics: MetricsService) =>
           new Map(
-            [...createProviderRegistry(config, database)].map(([name, p]) => [
+            [...createProviderRegistry(config, database, keyRing.keyRing)].map(([name, p]) => [
               name,
               instrumentProvider(p, metrics),
             ]),
@@ -75,6 +79,7 @@ export class AppModule {
       ClustersService,
       OperationsService,
       ProjectsService,
+      CloudsService,
     ];
     const workerProviders: Provider[] = [
       {

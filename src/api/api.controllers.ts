@@ -1,4 +1,5 @@
 import { ClustersController } from './clusters/clusters.controller.js';
+import { CloudsController } from './clouds/clouds.controller.js';
 import { MetaController } from './meta/meta.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { ProjectsController } from './projects/projects.controller.js';
@@ -10,6 +11,7 @@ import { OpenApiController } from '../openapi/openapi.controller.js';
 export const API_CONTROLLERS = [
   ProjectsController,
   ClustersController,
+  CloudsController,
   OperationsController,
   MetaController,
   HealthController,

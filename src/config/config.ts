@@ -64,6 +64,26 @@ export const configSchema = z.object({
   KAAS_KWOK_WORKDIR: z.string().min(1).optional(),
   KAAS_KWOK_BOOT_SECONDS: seconds(2),
   KAAS_TOOLS_DIR: z.string().min(1).optional(),
+  /**
+   * Key-encryption key for secrets at rest (cloud credentials, cluster CA material), as
+   * `<id>:<base64 of 32 bytes>`. Unset with the embedded database: one is generated into
+   * KAAS_DATA_DIR/kek (or kept in memory with KAAS_EMBEDDED_IN_MEMORY).
+   */
+  KAAS_KEK: z.string().min(1).optional(),
+  /** Earlier KEKs, comma-separated, still accepted for decryption after a rotation. */
+  KAAS_KEK_PREVIOUS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  KAAS_OPENSTACK_REQUEST_TIMEOUT_SECONDS: seconds(30),
+  KAAS_OPENSTACK_BOOT_TIMEOUT_SECONDS: seconds(1200),
+  KAAS_OPENSTACK_LB_TIMEOUT_SECONDS: seconds(900),
+  KAAS_OPENSTACK_NODE_JOIN_TIMEOUT_SECONDS: seconds(1200),
   KAAS_QUOTA_CLUSTERS: positiveInt(20),
   KAAS_QUOTA_NODES: positiveInt(500),
   KAAS_MAX_POOL_REPLICAS: positiveInt(1000),

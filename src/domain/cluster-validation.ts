@@ -74,6 +74,7 @@ export function validateClusterSpec(
   if (cidrsOverlap(spec.network.podCidr, spec.network.serviceCidr)) {
     problems.push({ field: 'spec.network.serviceCidr', message: 'overlaps spec.network.podCidr' });
   }
+  problems.push(...openstackSpecProblems(spec));
   return {
     spec: { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools },
     problems,
@@ -101,6 +102,7 @@ export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): Fie
       message: 'changing the version is a rolling upgrade, which this server does not offer yet',
     });
   }
+  problems.push(...openstackChangeProblems(current, next));
   next.nodePools.forEach((pool, i) => {
     const before = current.nodePools.find((p) => p.name === pool.name);
     if (before && before.version !== pool.version) {
@@ -119,6 +121,34 @@ export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): Fie
     }
   });
   return problems;
+}
+
+/** `spec.openstack` goes with the openstack provider and only with it. */
+function openstackSpecProblems(spec: ClusterSpec): FieldProblem[] {
+  if (spec.provider === 'openstack' && !spec.openstack)
+    return [
+      { field: 'spec.openstack', message: 'is required with provider openstack: cloud and image' },
+    ];
+  if (spec.provider !== 'openstack' && spec.openstack)
+    return [{ field: 'spec.openstack', message: `has no meaning with provider ${spec.provider}` }];
+  const nodeCidr = spec.openstack?.network ? undefined : spec.openstack?.nodeCidr;
+  if (!nodeCidr) return [];
+  return (['podCidr', 'serviceCidr'] as const)
+    .filter((field) => cidrsOverlap(nodeCidr, spec.network[field]))
+    .map((field) => ({
+      field: 'spec.openstack.nodeCidr',
+      message: `overlaps spec.network.${field}`,
+    }));
+}
+
+/** The cloud and network a cluster lives in cannot move under it. */
+function openstackChangeProblems(current: ClusterSpec, next: ClusterSpec): FieldProblem[] {
+  const before = current.openstack;
+  const after = next.openstack;
+  if (!before || !after) return [];
+  return (['cloud', 'externalNetwork', 'network', 'nodeCidr'] as const)
+    .filter((field) => before[field] !== after[field])
+    .map((field) => ({ field: `spec.openstack.${field}`, message: 'is immutable after creation' }));
 }
 
 export function quotaProblems(

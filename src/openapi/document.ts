@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { z } from 'zod';
 import '../api/schemas.js';
+import '../api/clouds/cloud.schemas.js';
 
 /** Request bodies are documented as clients send them (defaults optional); the rest as served. */
 const INPUT_SCHEMAS = new Set([
@@ -10,6 +11,7 @@ const INPUT_SCHEMAS = new Set([
   'ScaleNodePoolRequest',
   'ProjectCreateRequest',
   'TokenCreateRequest',
+  'CloudCreateRequest',
 ]);
 
 export const API_VERSION = '0.1.0';

@@ -48,6 +48,14 @@ const PATH_PARAMS = {
     schema: { type: 'string', format: 'uuid', pattern: UUID },
   },
   token: { description: 'Token id', schema: { type: 'string', format: 'uuid', pattern: UUID } },
+  cloud: {
+    description: 'Cloud name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 63 },
+  },
+  grantee: {
+    description: 'Name of the project the cloud is granted to',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 40 },
+  },
 } as const;
 
 export type PathParam = keyof typeof PATH_PARAMS;

@@ -1,5 +1,7 @@
 import type { Db } from './database.js';
 import { AuditRepository } from './audit.repository.js';
+import { CloudsRepository } from './clouds.repository.js';
+import { ClusterSecretsRepository } from './cluster-secrets.repository.js';
 import { ClustersRepository } from './clusters.repository.js';
 import { EventsRepository } from './events.repository.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -18,6 +20,8 @@ export function repositories(db: Db) {
     audit: new AuditRepository(db),
     idempotency: new IdempotencyRepository(db),
     events: new EventsRepository(db),
+    clouds: new CloudsRepository(db),
+    clusterSecrets: new ClusterSecretsRepository(db),
   };
 }
 

@@ -11,7 +11,13 @@ export interface InfrastructureProvider {
   readonly name: ProviderName;
 
   /** Checks what can be checked before anything is created; problems answer 422 at request time. */
-  preflight(spec: ClusterSpec): Promise<FieldProblem[]>;
+  preflight(spec: ClusterSpec, context?: PreflightContext): Promise<FieldProblem[]>;
+
+  /**
+   * How long running machines may go without their nodes registering before the Operation
+   * fails with NodesNotJoined; absent: wait as long as it takes.
+   */
+  readonly nodeJoinTimeoutMs?: number;
 
   /** Creates or adopts network, security groups, API load balancer and the like. */
   ensureClusterInfrastructure(cluster: ClusterRef): Promise<InfrastructureState>;
@@ -29,14 +35,23 @@ export interface InfrastructureProvider {
   /** Starts deleting the named machine; a missing machine is not an error. */
   deleteMachine(cluster: ClusterRef, name: string): Promise<void>;
 
-  /** Everything the provider holds tagged with this cluster's id: delete is done when empty. */
-  listTaggedResources(clusterId: string): Promise<TaggedResource[]>;
+  /**
+   * Everything the provider holds tagged with this cluster's id: delete is done when empty.
+   * Providers with several accounts (OpenStack clouds) need the cluster to know where to look.
+   */
+  listTaggedResources(clusterId: string, cluster?: ClusterRef): Promise<TaggedResource[]>;
 
   /** The tenant cluster's API as the control plane sees it (nodes, drain). */
   connectTenant(cluster: ClusterRef): Promise<TenantCluster>;
 
   /** A cluster-admin kubeconfig for the user; undefined where there is no API server yet (or at all). */
   adminKubeconfig(cluster: ClusterRef): Promise<string | undefined>;
+}
+
+/** Who asks: the project (for grants) and, on a spec change, the cluster (for its usage). */
+export interface PreflightContext {
+  projectId: string;
+  clusterId?: string;
 }
 
 export interface ClusterRef {

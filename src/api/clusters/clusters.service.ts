@@ -359,7 +359,8 @@ export class ClustersService {
     }
     if (problems.length === 0) {
       const provider = this.providers.get(spec.provider);
-      if (provider) problems.push(...(await provider.preflight(spec)));
+      const context = { projectId: project.id, ...(current ? { clusterId: current.id } : {}) };
+      if (provider) problems.push(...(await provider.preflight(spec, context)));
     }
     if (problems.length > 0)
       throw new ValidationError('the cluster spec cannot be accepted', problems);
