@@ -1,4 +1,7 @@
-/** Three tiers: unit (no I/O), integration (real PostgreSQL, Redis and the embedded database), e2e (the service as a process). */
+/**
+ * Tiers: unit (no I/O), integration (real PostgreSQL, Redis and the embedded database), kwok,
+ * openstack (the OpenStack testbed), e2e (the service as a process).
+ */
 const swc = [
   '@swc/jest',
   {
@@ -32,6 +35,12 @@ export default {
       displayName: 'kwok',
       testMatch: ['<rootDir>/test/kwok/**/*.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/e2e.ts'],
+    },
+    {
+      ...common,
+      displayName: 'openstack',
+      testMatch: ['<rootDir>/test/openstack/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/openstack.ts'],
     },
     {
       ...common,

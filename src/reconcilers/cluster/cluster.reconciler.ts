@@ -19,6 +19,7 @@ import { retryDelayMs } from './backoff.js';
 import type { EventsRepository } from '../../persistence/events.repository.js';
 import { recordEvents, type PendingEvent } from './cluster-events.js';
 import { applyPhases, deletePhases } from './cluster-phases.js';
+import { randomUUID } from 'node:crypto';
 
 export interface ReconcileOutcome {
   /** Look again after this long; absent when the cluster needs nothing until something changes. */
@@ -60,7 +61,9 @@ export class ClusterReconciler {
   }
 
   async reconcile(clusterId: string): Promise<ReconcileOutcome> {
-    const { workerId, leaseSeconds } = this.options;
+    const { leaseSeconds } = this.options;
+    // One owner per pass: a job and its follow-up in the same process exclude each other too.
+    const workerId = `${this.options.workerId}/${randomUUID().slice(0, 8)}`;
     if (!(await this.clusters.acquireLease(clusterId, workerId, leaseSeconds))) {
       return { result: 'locked', requeueAfterMs: 2_000 };
     }
