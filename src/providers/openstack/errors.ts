@@ -25,7 +25,7 @@ export const OpenStackReasons = {
 const QUOTA = /quota (exceeded|has been met)|over ?quota|exceeds? .*quota/i;
 const FLAVOR = /flavor .*(could not be found|not found)|invalid flavorref/i;
 const IMAGE =
-  /image .*(could not be found|not found)|invalid imageref|cannot find requested image/i;
+  /image .*(could not be found|not found)|invalid imageref|can ?not find requested image/i;
 const USER_DATA = /user.?data/i;
 const PENDING = /PENDING_[A-Z]+|immutable and cannot be updated/;
 
