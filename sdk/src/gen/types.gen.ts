@@ -47,6 +47,15 @@ export type ClusterCreateRequest = {
         labels?: {
             [key: string]: string;
         };
+        openstack?: {
+            cloud: string;
+            image: string;
+            externalNetwork?: string;
+            network?: string;
+            nodeCidr?: string;
+            floatingIp?: boolean;
+            keyName?: string;
+        };
     };
 };
 
@@ -94,6 +103,15 @@ export type ClusterPatchRequest = {
         deletionProtection?: boolean;
         labels?: {
             [key: string]: string | null;
+        };
+        openstack?: {
+            cloud?: string;
+            image?: string;
+            externalNetwork?: string;
+            network?: string | null;
+            nodeCidr?: string;
+            floatingIp?: boolean;
+            keyName?: string | null;
         };
     };
 };
@@ -194,6 +212,15 @@ export type Cluster = {
         deletionProtection: boolean;
         labels: {
             [key: string]: string;
+        };
+        openstack?: {
+            cloud: string;
+            image: string;
+            externalNetwork: string;
+            network?: string;
+            nodeCidr: string;
+            floatingIp: boolean;
+            keyName?: string;
         };
     };
     status: ClusterStatus;
@@ -305,6 +332,15 @@ export type Plan = {
         deletionProtection: boolean;
         labels: {
             [key: string]: string;
+        };
+        openstack?: {
+            cloud: string;
+            image: string;
+            externalNetwork: string;
+            network?: string;
+            nodeCidr: string;
+            floatingIp: boolean;
+            keyName?: string;
         };
     };
 };
@@ -432,6 +468,54 @@ export type Problem = {
         field: string;
         message: string;
     }>;
+};
+
+export type CloudCreateRequest = {
+    name: string;
+    /**
+     * Keystone v3, e.g. https://keystone.example.com:5000/v3
+     */
+    authUrl: string;
+    region?: string;
+    interface?: 'public' | 'internal' | 'admin';
+    /**
+     * An application credential (preferred) or a user with a password and a project; stored encrypted, never returned
+     */
+    credentials: {
+        type: 'applicationCredential';
+        id: string;
+        secret: string;
+    } | {
+        type: 'password';
+        username: string;
+        password: string;
+        userDomainName?: string;
+        projectName: string;
+        projectDomainName?: string;
+    };
+    caBundle?: string;
+};
+
+/**
+ * An OpenStack cloud clusters can be built on
+ */
+export type Cloud = {
+    id: string;
+    name: string;
+    authUrl: string;
+    region: string;
+    interface: 'public' | 'internal' | 'admin';
+    credentialType: 'applicationCredential' | 'password';
+    hasCaBundle: boolean;
+    /**
+     * Projects that may use the cloud (shown to platform administrators)
+     */
+    grantedProjects?: Array<string>;
+    createdAt: string;
+};
+
+export type CloudList = {
+    items: Array<Cloud>;
 };
 
 export type ListProjectsData = {
@@ -1342,6 +1426,338 @@ export type ListMachinesResponses = {
 };
 
 export type ListMachinesResponse = ListMachinesResponses[keyof ListMachinesResponses];
+
+export type ListCloudsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/clouds';
+};
+
+export type ListCloudsErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type ListCloudsError = ListCloudsErrors[keyof ListCloudsErrors];
+
+export type ListCloudsResponses = {
+    /**
+     * OK
+     */
+    200: CloudList;
+};
+
+export type ListCloudsResponse = ListCloudsResponses[keyof ListCloudsResponses];
+
+export type CreateCloudData = {
+    body: CloudCreateRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/clouds';
+};
+
+export type CreateCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Well-formed but not acceptable (problem details name the field)
+     */
+    422: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type CreateCloudError = CreateCloudErrors[keyof CreateCloudErrors];
+
+export type CreateCloudResponses = {
+    /**
+     * Created
+     */
+    201: Cloud;
+};
+
+export type CreateCloudResponse = CreateCloudResponses[keyof CreateCloudResponses];
+
+export type DeleteCloudData = {
+    body?: never;
+    path: {
+        /**
+         * Cloud name
+         */
+        cloud: string;
+    };
+    query?: never;
+    url: '/v1/clouds/{cloud}';
+};
+
+export type DeleteCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type DeleteCloudError = DeleteCloudErrors[keyof DeleteCloudErrors];
+
+export type DeleteCloudResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type DeleteCloudResponse = DeleteCloudResponses[keyof DeleteCloudResponses];
+
+export type GetCloudData = {
+    body?: never;
+    path: {
+        /**
+         * Cloud name
+         */
+        cloud: string;
+    };
+    query?: never;
+    url: '/v1/clouds/{cloud}';
+};
+
+export type GetCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type GetCloudError = GetCloudErrors[keyof GetCloudErrors];
+
+export type GetCloudResponses = {
+    /**
+     * OK
+     */
+    200: Cloud;
+};
+
+export type GetCloudResponse = GetCloudResponses[keyof GetCloudResponses];
+
+export type RevokeCloudData = {
+    body?: never;
+    path: {
+        /**
+         * Cloud name
+         */
+        cloud: string;
+        /**
+         * Name of the project the cloud is granted to
+         */
+        grantee: string;
+    };
+    query?: never;
+    url: '/v1/clouds/{cloud}/grants/{grantee}';
+};
+
+export type RevokeCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type RevokeCloudError = RevokeCloudErrors[keyof RevokeCloudErrors];
+
+export type RevokeCloudResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type RevokeCloudResponse = RevokeCloudResponses[keyof RevokeCloudResponses];
+
+export type GrantCloudData = {
+    body?: never;
+    path: {
+        /**
+         * Cloud name
+         */
+        cloud: string;
+        /**
+         * Name of the project the cloud is granted to
+         */
+        grantee: string;
+    };
+    query?: never;
+    url: '/v1/clouds/{cloud}/grants/{grantee}';
+};
+
+export type GrantCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type GrantCloudError = GrantCloudErrors[keyof GrantCloudErrors];
+
+export type GrantCloudResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type GrantCloudResponse = GrantCloudResponses[keyof GrantCloudResponses];
+
+export type ListProjectCloudsData = {
+    body?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: never;
+    url: '/v1/projects/{project}/clouds';
+};
+
+export type ListProjectCloudsErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type ListProjectCloudsError = ListProjectCloudsErrors[keyof ListProjectCloudsErrors];
+
+export type ListProjectCloudsResponses = {
+    /**
+     * OK
+     */
+    200: CloudList;
+};
+
+export type ListProjectCloudsResponse = ListProjectCloudsResponses[keyof ListProjectCloudsResponses];
 
 export type ListOperationsData = {
     body?: never;
