@@ -28,6 +28,7 @@ import { createProviderRegistry } from './providers/provider-registry.js';
 import { instrumentProvider } from './providers/instrumented-provider.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { WorkerHost } from './queue/worker.host.js';
+import { OrphanSweeper } from './queue/orphan-sweeper.js';
 import { ClusterReconciler } from './reconcilers/cluster/cluster.reconciler.js';
 import { randomUUID } from 'node:crypto';
 import { CloudsService } from './api/clouds/clouds.service.js';
@@ -106,6 +107,7 @@ export class AppModule {
           );
         },
       },
+      OrphanSweeper,
       WorkerHost,
     ];
     return {

@@ -80,6 +80,8 @@ export const configSchema = z.object({
         .map((s) => s.trim())
         .filter(Boolean),
     ),
+  /** How often provider resources of deleted clusters are looked for; 0 turns the sweep off. */
+  KAAS_ORPHAN_SWEEP_INTERVAL_SECONDS: seconds(600),
   KAAS_OPENSTACK_REQUEST_TIMEOUT_SECONDS: seconds(30),
   KAAS_OPENSTACK_BOOT_TIMEOUT_SECONDS: seconds(1200),
   KAAS_OPENSTACK_LB_TIMEOUT_SECONDS: seconds(900),

@@ -41,6 +41,13 @@ export interface InfrastructureProvider {
    */
   listTaggedResources(clusterId: string, cluster?: ClusterRef): Promise<TaggedResource[]>;
 
+  /**
+   * Deletes what the provider holds for clusters `isOrphan` confirms are gone; one step per
+   * call, like deleteClusterInfrastructure. Providers whose resources die with the cluster
+   * (fake, kwok) need none.
+   */
+  sweepOrphans?(isOrphan: (clusterId: string) => Promise<boolean>): Promise<TaggedResource[]>;
+
   /** The tenant cluster's API as the control plane sees it (nodes, drain). */
   connectTenant(cluster: ClusterRef): Promise<TenantCluster>;
 

@@ -7,12 +7,14 @@ export const QUEUES = {
 export interface JobPayloads {
   'reconcile-cluster': { clusterId: string };
   'resync-clusters': Record<string, never>;
+  'sweep-orphans': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
 export const JOB_QUEUE: Record<JobName, (typeof QUEUES)[keyof typeof QUEUES]> = {
   'reconcile-cluster': QUEUES.reconcile,
   'resync-clusters': QUEUES.maintenance,
+  'sweep-orphans': QUEUES.maintenance,
 };
 
 /** One waiting reconcile per cluster: the job id is the cluster's. */
@@ -21,3 +23,4 @@ export function reconcileJobId(clusterId: string): string {
 }
 
 export const RESYNC_SCHEDULER_ID = 'resync-clusters';
+export const SWEEP_SCHEDULER_ID = 'sweep-orphans';

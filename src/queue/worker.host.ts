@@ -18,7 +18,14 @@ import { DATABASE } from '../persistence/repositories.js';
 import { repositories } from '../persistence/repositories.js';
 import type { DatabaseHandle } from '../persistence/database.js';
 import { createRedis, withTimeout } from './redis.js';
-import { QUEUES, RESYNC_SCHEDULER_ID, type JobName, type JobPayloads } from './jobs.js';
+import {
+  QUEUES,
+  RESYNC_SCHEDULER_ID,
+  SWEEP_SCHEDULER_ID,
+  type JobName,
+  type JobPayloads,
+} from './jobs.js';
+import { OrphanSweeper } from './orphan-sweeper.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 
 /** Requeues this soon are waited out in process, within this much time per job. */
@@ -45,6 +52,9 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly handlers: { [N in JobName]: Handler<N> } = {
     'reconcile-cluster': (job, token) => this.handleReconcile(job, token),
     'resync-clusters': () => this.handleResync(),
+    'sweep-orphans': async () => {
+      await this.sweeper.sweep();
+    },
   };
 
   constructor(
@@ -53,6 +63,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly reconciler: ClusterReconciler,
     private readonly queue: ReconcileQueue,
     private readonly metrics: MetricsService,
+    private readonly sweeper: OrphanSweeper,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -93,6 +104,20 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
           opts: { removeOnComplete: true, removeOnFail: 100 },
         },
       );
+    }
+    const sweepEvery = this.config.KAAS_ORPHAN_SWEEP_INTERVAL_SECONDS * 1000;
+    if (sweepEvery > 0) {
+      await this.maintenance.upsertJobScheduler(
+        SWEEP_SCHEDULER_ID,
+        { every: sweepEvery },
+        {
+          name: 'sweep-orphans',
+          data: {},
+          opts: { removeOnComplete: true, removeOnFail: 100 },
+        },
+      );
+    } else {
+      await this.maintenance.removeJobScheduler(SWEEP_SCHEDULER_ID);
     }
     // Start by catching up on whatever a previous process left unfinished.
     void this.handleResync().catch((error: unknown) =>

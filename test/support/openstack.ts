@@ -47,6 +47,7 @@ export async function requireTestbed(): Promise<void> {
   } catch (error) {
     throw new Error(
       `the OpenStack testbed does not answer at ${TESTBED_AUTH_URL} (${String(error)}): run bash scripts/services.sh openstack`,
+      { cause: error },
     );
   }
   throw new Error(`the OpenStack testbed at ${TESTBED_AUTH_URL} is unhealthy`);

@@ -19,6 +19,7 @@ export interface RegisteredCloud {
 /** Where providers find clouds by name, decrypted, and whether a project may use one. */
 export interface CloudDirectory {
   find(name: string): Promise<RegisteredCloud | undefined>;
+  list(): Promise<RegisteredCloud[]>;
   isGranted(cloudId: string, projectId: string): Promise<boolean>;
 }
 
@@ -66,6 +67,10 @@ export class DatabaseCloudDirectory implements CloudDirectory {
   async find(name: string): Promise<RegisteredCloud | undefined> {
     const record = await this.clouds.findByName(name);
     return record ? openCloud(record, this.keyRing) : undefined;
+  }
+
+  async list(): Promise<RegisteredCloud[]> {
+    return (await this.clouds.list()).map((record) => openCloud(record, this.keyRing));
   }
 
   isGranted(cloudId: string, projectId: string): Promise<boolean> {

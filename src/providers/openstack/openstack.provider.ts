@@ -31,6 +31,7 @@ import {
   listServers,
   toProviderMachine,
 } from './machines.js';
+import { sweepCloud } from './orphans.js';
 import { preflightCloud } from './preflight.js';
 import { deleteInfrastructure, listClusterResources } from './teardown.js';
 import { OpenStackTenant } from './tenant.js';
@@ -161,6 +162,15 @@ export class OpenStackProvider implements InfrastructureProvider {
       );
     const { clients } = await this.resolve(cluster);
     return mapped(() => listClusterResources(clients, clusterId));
+  }
+
+  /** Every registered cloud, one deletion step per orphaned cluster. */
+  async sweepOrphans(isOrphan: (clusterId: string) => Promise<boolean>): Promise<TaggedResource[]> {
+    const left: TaggedResource[] = [];
+    for (const cloud of await this.options.clouds.list()) {
+      left.push(...(await mapped(() => sweepCloud(this.clientsFor(cloud), isOrphan))));
+    }
+    return left;
   }
 
   async connectTenant(cluster: ClusterRef): Promise<TenantCluster> {
