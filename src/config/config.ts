@@ -80,6 +80,22 @@ export const configSchema = z.object({
         .map((s) => s.trim())
         .filter(Boolean),
     ),
+  /**
+   * A regular expression a cloud's auth URL must match to be registered (and dialled): keeps
+   * kaas from reaching hosts it should not, e.g. `^https://keystone\.example\.com[:/]`.
+   */
+  KAAS_CLOUD_AUTH_URL_ALLOW: z
+    .string()
+    .min(1)
+    .refine((v) => {
+      try {
+        new RegExp(v);
+        return true;
+      } catch (error) {
+        return !(error instanceof SyntaxError);
+      }
+    }, 'must be a regular expression')
+    .optional(),
   /** How often provider resources of deleted clusters are looked for; 0 turns the sweep off. */
   KAAS_ORPHAN_SWEEP_INTERVAL_SECONDS: seconds(600),
   KAAS_OPENSTACK_REQUEST_TIMEOUT_SECONDS: seconds(30),

@@ -32,6 +32,11 @@ export class CloudsService {
   /** Signs in with the credentials first: a cloud kaas cannot use is refused with 422. */
   async create(request: z.output<typeof CloudCreateRequest>): Promise<CloudView> {
     const keyRing = this.keyRing();
+    const allow = this.config.KAAS_CLOUD_AUTH_URL_ALLOW;
+    if (allow && !new RegExp(allow).test(request.authUrl))
+      throw new ValidationError('the cloud cannot be used with these settings', [
+        { field: 'authUrl', message: `must match ${allow} (KAAS_CLOUD_AUTH_URL_ALLOW)` },
+      ]);
     if (await this.repos.clouds.findByName(request.name))
       throw new ConflictError(`a cloud named "${request.name}" already exists`);
     await this.verify(request);
