@@ -95,6 +95,18 @@ describe('an openstack cluster on the real testbed, through the API', () => {
     expect(c.status.endpoint).toMatch(/^203\.0\.113\.\d+:6443$/);
     const machines = (await api('GET', '/v1/projects/ml/clusters/on-os/machines')).body.items;
     expect(machines.map((m: { phase: string }) => m.phase)).toEqual(['Running', 'Running']);
+    // The admin kubeconfig points at the floating IP, signed by the cluster CA kaas keeps.
+    const kubeconfig = await api('GET', '/v1/projects/ml/clusters/on-os/kubeconfig');
+    expect(kubeconfig.status).toBe(200);
+    expect(kubeconfig.body.kubeconfig).toContain(`server: https://${c.status.endpoint}`);
+  });
+
+  it('refuses at request time a scale the cloud project’s quota cannot hold', async () => {
+    const answer = await api('POST', '/v1/projects/ml/clusters/on-os/nodePools/workers/scale', {
+      body: { replicas: 60 },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors[0].message).toMatch(/instances quota is exceeded/);
   });
 
   it('scales a pool out and in: servers are added and removed', async () => {

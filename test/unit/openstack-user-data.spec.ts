@@ -35,7 +35,13 @@ describe('OpenStack machine user data', () => {
     const userData = renderMachineUserData(
       cluster,
       { name: 'prod-cp-aaaaa', role: 'control-plane', version: '1.37.2', flavor: 'm1.small' },
-      { pki, token, endpoint: '10.0.0.5:6443', init: true },
+      {
+        pki,
+        token,
+        endpoint: '203.0.113.20:6443',
+        certSANs: ['10.0.0.5', '203.0.113.20'],
+        init: true,
+      },
     );
     expect(userData.startsWith('#cloud-config\n')).toBe(true);
     const config = parse(userData) as CloudConfig;
@@ -58,8 +64,9 @@ describe('OpenStack machine user data', () => {
     expect(JSON.stringify(init)).toContain('"cloud-provider"');
     expect(clusterConfig).toMatchObject({
       kind: 'ClusterConfiguration',
-      controlPlaneEndpoint: '10.0.0.5:6443',
+      controlPlaneEndpoint: '203.0.113.20:6443',
       networking: expect.objectContaining({ podSubnet: '10.244.0.0/16' }),
+      apiServer: expect.objectContaining({ certSANs: ['10.0.0.5', '203.0.113.20'] }),
     });
   });
 

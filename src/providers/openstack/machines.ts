@@ -120,16 +120,25 @@ async function ensurePort(
   );
 }
 
-/** `host:port` of the API as nodes reach it: the floating IP if there is one, else the VIP. */
-async function apiEndpoint(clients: OpenStackClients, target: InfraTarget): Promise<string> {
+/**
+ * Where the API is reached: the floating IP if there is one, else the VIP; both go into the
+ * API server's certificate so either verifies.
+ */
+export async function apiAddresses(
+  clients: OpenStackClients,
+  target: InfraTarget,
+): Promise<{ endpoint: string; sans: string[] }> {
   const lb = await findLoadBalancer(clients, target.clusterId);
   if (!lb || lb.provisioning_status === 'ERROR')
     throw new TransientError('the API load balancer is not there yet', 'InfrastructureNotReady');
-  if (target.spec.floatingIp) {
-    const [fip] = await clients.neutron.list('floatingips', { port_id: lb.vip_port_id });
-    if (fip) return `${fip.floating_ip_address as string}:${API_PORT}`;
-  }
-  return `${lb.vip_address}:${API_PORT}`;
+  const [fip] = target.spec.floatingIp
+    ? await clients.neutron.list('floatingips', { port_id: lb.vip_port_id })
+    : [];
+  const floating = fip?.floating_ip_address as string | undefined;
+  return {
+    endpoint: `${floating ?? lb.vip_address}:${API_PORT}`,
+    sans: [lb.vip_address, ...(floating ? [floating] : [])],
+  };
 }
 
 /** Creates the server, or returns the one already there under the name and tag. */
@@ -147,10 +156,10 @@ export async function createServer(
   const network = await findClusterNetwork(clients, target);
   if (!network)
     throw new TransientError('the cluster network is not there yet', 'InfrastructureNotReady');
-  const [flavorRef, imageRef, endpoint] = await Promise.all([
+  const [flavorRef, imageRef, api] = await Promise.all([
     resolveFlavor(clients, machine.flavor),
     resolveImage(clients, target.spec.image),
-    apiEndpoint(clients, target),
+    apiAddresses(clients, target),
   ]);
   const port = await ensurePort(clients, target.clusterId, machine, network);
   const { bootstrap } = target;
@@ -161,7 +170,13 @@ export async function createServer(
   const init =
     machine.role === 'control-plane' &&
     (await bootstrap.initMachine(target.clusterId, machine.name)) === machine.name;
-  const userData = renderMachineUserData(target.cluster, machine, { pki, token, endpoint, init });
+  const userData = renderMachineUserData(target.cluster, machine, {
+    pki,
+    token,
+    endpoint: api.endpoint,
+    certSANs: api.sans,
+    init,
+  });
   const created = await clients.nova.createServer({
     name: machine.name,
     flavorRef,

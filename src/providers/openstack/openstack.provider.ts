@@ -23,6 +23,7 @@ import {
 } from './infrastructure.js';
 import { KeystoneSession, type SessionOptions } from './keystone.js';
 import {
+  apiAddresses,
   createServer,
   DEFAULT_BOOT_TIMEOUT_MS,
   deleteServer,
@@ -175,17 +176,22 @@ export class OpenStackProvider implements InfrastructureProvider {
 
   async connectTenant(cluster: ClusterRef): Promise<TenantCluster> {
     const { clients } = await this.resolve(cluster);
-    return new OpenStackTenant(clients, cluster, this.options.bootstrap);
+    return new OpenStackTenant(
+      clients,
+      { ...cluster, openstack: cluster.spec.openstack! },
+      this.options.bootstrap,
+    );
   }
 
   async adminKubeconfig(cluster: ClusterRef): Promise<string | undefined> {
-    const { clients } = await this.resolve(cluster);
+    const { clients, target } = await this.resolve(cluster);
     const lb = await mapped(() => findLoadBalancer(clients, cluster.id));
     if (!lb || lb.provisioning_status !== 'ACTIVE') return undefined;
+    const { endpoint } = await mapped(() => apiAddresses(clients, target));
     const pki = await this.options.bootstrap.pki(cluster.id);
     const { kubeconfig } = await createAdminKubeconfig({
       clusterName: cluster.name,
-      endpoint: `${lb.vip_address}:6443`,
+      endpoint,
       ca: pki.ca,
     });
     return kubeconfig;

@@ -5,6 +5,8 @@ import type { DrainResult, TenantCluster, TenantNode } from '../infrastructure-p
 import type { BootstrapMaterial } from './bootstrap-material.js';
 import type { OpenStackClients } from './clients.js';
 import { findApiPool, findLoadBalancer } from './infrastructure.js';
+import { apiAddresses } from './machines.js';
+import type { OpenStackSpec } from '../../domain/cluster.js';
 
 /**
  * The tenant cluster seen through its API load balancer. Octavia's health monitor probes
@@ -17,7 +19,7 @@ export class OpenStackTenant implements TenantCluster {
 
   constructor(
     private readonly clients: OpenStackClients,
-    private readonly cluster: { id: string; name: string },
+    private readonly cluster: { id: string; name: string; openstack: OpenStackSpec },
     private readonly bootstrap: BootstrapMaterial,
   ) {}
 
@@ -70,9 +72,13 @@ export class OpenStackTenant implements TenantCluster {
     if (!members.some((m) => m.operating_status === 'ONLINE')) return undefined;
     await this.bootstrap.markApiServed(this.cluster.id);
     const pki = await this.bootstrap.pki(this.cluster.id);
+    const { endpoint } = await apiAddresses(this.clients, {
+      clusterId: this.cluster.id,
+      spec: this.cluster.openstack,
+    });
     const { kubeconfig } = await createAdminKubeconfig({
       clusterName: this.cluster.name,
-      endpoint: `${lb.vip_address}:6443`,
+      endpoint,
       ca: pki.ca,
       validityMs: 10 * 60_000,
     });

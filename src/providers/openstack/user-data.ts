@@ -20,6 +20,8 @@ export interface MachineBootstrap {
   token: BootstrapToken;
   /** `host:port` of the API load balancer. */
   endpoint: string;
+  /** Further addresses of the API (VIP and floating IP) for the API server's certificate. */
+  certSANs?: string[];
   /** True for the one control-plane machine that runs `kubeadm init`. */
   init: boolean;
 }
@@ -60,6 +62,7 @@ export function renderMachineUserData(
       podCidr: spec.network.podCidr,
       serviceCidr: spec.network.serviceCidr,
       bootstrapToken: { token: bootstrap.token.token, ttlSeconds: BOOTSTRAP_TOKEN_TTL_SECONDS },
+      ...(bootstrap.certSANs?.length ? { certSANs: bootstrap.certSANs } : {}),
     });
     return renderControlPlaneInitUserData(bootstrap.pki, config);
   }
