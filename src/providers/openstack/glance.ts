@@ -1,3 +1,4 @@
+import { TerminalError } from '../../domain/errors.js';
 import { ServiceClient } from './service-client.js';
 
 export interface GlanceImage {
@@ -23,7 +24,10 @@ export class GlanceClient extends ServiceClient {
       status: 'active',
     });
     if (images.length > 1)
-      throw new Error(`${images.length} images are named "${nameOrId}": name one by its id`);
+      throw new TerminalError(
+        'OpenStackImageAmbiguous',
+        `${images.length} images are named "${nameOrId}": name one by its id`,
+      );
     return images[0];
   }
 }

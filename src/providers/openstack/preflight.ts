@@ -1,5 +1,5 @@
 import { desiredMachineCount, type ClusterSpec, type OpenStackSpec } from '../../domain/cluster.js';
-import type { FieldProblem } from '../../domain/errors.js';
+import { TerminalError, type FieldProblem } from '../../domain/errors.js';
 import type { OpenStackClients } from './clients.js';
 import { clusterTag } from './names.js';
 import type { NovaFlavor } from './nova.js';
@@ -33,23 +33,21 @@ export async function preflightCloud(
       field: w.field,
       message: `the cloud has no flavor "${w.flavor}"; available: ${flavors.map((f) => f.name).join(', ')}`,
     });
-  if (!(await imageExists(clients, spec.openstack.image)))
-    problems.push({
-      field: 'spec.openstack.image',
-      message: `no active image "${spec.openstack.image}" is visible to the cloud's project`,
-    });
+  const image = await imageProblem(clients, spec.openstack.image);
+  if (image) problems.push({ field: 'spec.openstack.image', message: image });
   problems.push(...(await networkProblems(clients, spec.openstack)));
   if (problems.length > 0) return problems;
   const sized = wanted.map((w) => ({ ...w, size: byName(w.flavor)! }));
   return quotaProblems(clients, spec, sized, clusterId);
 }
 
-async function imageExists(clients: OpenStackClients, image: string): Promise<boolean> {
+/** A problem with the image, or none. */
+async function imageProblem(clients: OpenStackClients, image: string): Promise<string | undefined> {
   try {
-    return (await clients.glance.findImage(image)) !== undefined;
+    if (await clients.glance.findImage(image)) return undefined;
+    return `no active image "${image}" is visible to the cloud's project`;
   } catch (error) {
-    // Two images of that name: not found as far as the user is concerned, and said so.
-    if (error instanceof Error && /images are named/.test(error.message)) return false;
+    if (error instanceof TerminalError) return error.message;
     throw error;
   }
 }
