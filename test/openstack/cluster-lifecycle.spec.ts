@@ -53,7 +53,7 @@ describe('an openstack cluster on the real testbed, through the API', () => {
     return eventually(
       () => api('GET', `/v1/projects/ml/operations/${id}`),
       (a) => ['Succeeded', 'Failed', 'Cancelled'].includes(a.body.status),
-      240_000,
+      400_000,
     );
   }
 

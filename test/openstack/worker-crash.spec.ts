@@ -84,7 +84,7 @@ describe('a worker killed while it creates OpenStack servers', () => {
     const operation = await eventually(
       () => request('GET', `/v1/projects/crash/operations/${created.body.id}`),
       (a) => ['Succeeded', 'Failed'].includes(a.body.status),
-      240_000,
+      400_000,
     );
     expect(operation.body.error?.reason).toBe('NodesNotJoined');
     const machines = (await request('GET', '/v1/projects/crash/clusters/crashy/machines')).body
@@ -101,7 +101,7 @@ describe('a worker killed while it creates OpenStack servers', () => {
     const gone = await eventually(
       () => request('GET', `/v1/projects/crash/operations/${deleted.body.id}`),
       (a) => ['Succeeded', 'Failed'].includes(a.body.status),
-      240_000,
+      400_000,
     );
     expect(gone.body.status).toBe('Succeeded');
     expect(await listClusterResources(clients, clusterId)).toEqual([]);
