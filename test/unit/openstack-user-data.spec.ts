@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { generateClusterPki, type ClusterPki } from '../../src/bootstrap/pki.js';
 import { discoveryHash, parseBootstrapToken } from '../../src/bootstrap/tokens.js';
 import { validateClusterSpec, validateSpecChange } from '../../src/domain/cluster-validation.js';
+import { parseCloudTime } from '../../src/providers/openstack/infrastructure.js';
 import { rulesFor } from '../../src/providers/openstack/security-groups.js';
 import { renderMachineUserData } from '../../src/providers/openstack/user-data.js';
 import { clusterSpec } from '../support/factories.js';
@@ -176,5 +177,14 @@ describe('OpenStack security group rules', () => {
     );
     const open = rulesFor('control-plane').filter((r) => 'anywhere' in r.from);
     expect(open.map((r) => r.ports)).toEqual([[6443, 6443]]);
+  });
+});
+
+describe('OpenStack timestamps', () => {
+  it('reads Octavia’s zone-less times as UTC and keeps explicit zones', () => {
+    expect(parseCloudTime('2026-11-29T05:00:00')).toBe(Date.parse('2026-11-29T05:00:00Z'));
+    expect(parseCloudTime('2026-11-29T05:00:00Z')).toBe(Date.parse('2026-11-29T05:00:00Z'));
+    expect(parseCloudTime('2026-11-29T06:00:00+01:00')).toBe(Date.parse('2026-11-29T05:00:00Z'));
+    expect(parseCloudTime(null)).toBeNaN();
   });
 });

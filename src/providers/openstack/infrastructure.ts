@@ -179,6 +179,12 @@ export async function findLoadBalancer(
   return lb;
 }
 
+/** Octavia writes UTC without a zone (`2026-11-29T05:00:00`); read it as UTC. */
+export function parseCloudTime(stamp: string | null | undefined): number {
+  if (!stamp) return Number.NaN;
+  return Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(stamp) ? stamp : `${stamp}Z`);
+}
+
 type Step = { ready: true } | { ready: false; message: string };
 
 /**
@@ -216,11 +222,7 @@ function loadBalancerState(lb: OctaviaLoadBalancer, timeoutMs: number): Step {
       'LoadBalancerFailed',
       `Octavia put load balancer ${lb.name} (${lb.id}) in ERROR; delete the cluster, or ask the cloud's operators why`,
     );
-  const since = Date.parse(
-    (lb as unknown as { updated_at?: string; created_at?: string }).updated_at ??
-      (lb as unknown as { created_at?: string }).created_at ??
-      '',
-  );
+  const since = parseCloudTime(lb.updated_at ?? lb.created_at);
   if (!Number.isNaN(since) && Date.now() - since > timeoutMs)
     throw new TerminalError(
       'LoadBalancerTimeout',

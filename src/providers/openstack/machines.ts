@@ -1,5 +1,6 @@
 import { TerminalError, TransientError } from '../../domain/errors.js';
 import type { ClusterRef, MachineRequest, ProviderMachine } from '../infrastructure-provider.js';
+import type { BootstrapToken } from '../../bootstrap/tokens.js';
 import type { BootstrapMaterial } from './bootstrap-material.js';
 import type { OpenStackClients } from './clients.js';
 import { OpenStackReasons } from './errors.js';
@@ -7,6 +8,7 @@ import {
   findApiPool,
   findClusterNetwork,
   findLoadBalancer,
+  parseCloudTime,
   type ClusterNetwork,
   type InfraTarget,
 } from './infrastructure.js';
@@ -43,7 +45,7 @@ export function toProviderMachine(server: NovaServer, bootTimeoutMs: number): Pr
     case 'ACTIVE':
       return { ...base, state: 'running' };
     case 'BUILD': {
-      const age = Date.now() - Date.parse(server.created ?? '');
+      const age = Date.now() - parseCloudTime(server.created);
       if (age > bootTimeoutMs)
         return {
           ...base,
@@ -148,6 +150,8 @@ export async function createServer(
     cluster: ClusterRef;
     bootstrap: BootstrapMaterial;
     bootTimeoutMs: number;
+    /** A token made in the running tenant cluster, for joins after init's token expired. */
+    freshJoinToken?: () => Promise<BootstrapToken | undefined>;
   },
   machine: MachineRequest,
 ): Promise<ProviderMachine> {
@@ -163,13 +167,12 @@ export async function createServer(
   ]);
   const port = await ensurePort(clients, target.clusterId, machine, network);
   const { bootstrap } = target;
-  const [pki, token] = await Promise.all([
-    bootstrap.pki(target.clusterId),
-    bootstrap.token(target.clusterId),
-  ]);
+  const pki = await bootstrap.pki(target.clusterId);
   const init =
     machine.role === 'control-plane' &&
     (await bootstrap.initMachine(target.clusterId, machine.name)) === machine.name;
+  const token =
+    (!init && (await target.freshJoinToken?.())) || (await bootstrap.token(target.clusterId));
   const userData = renderMachineUserData(target.cluster, machine, {
     pki,
     token,

@@ -7,6 +7,8 @@ export interface OctaviaLoadBalancer {
   operating_status: string;
   vip_address: string;
   vip_port_id: string;
+  created_at?: string;
+  updated_at?: string | null;
   tags?: string[];
   listeners?: { id: string }[];
   pools?: { id: string }[];

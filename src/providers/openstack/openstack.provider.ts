@@ -47,6 +47,9 @@ export interface OpenStackProviderOptions {
   nodeJoinTimeoutMs?: number;
 }
 
+/** A join token made for one machine outlives its boot and kubeadm's retries, no more. */
+const JOIN_TOKEN_TTL_SECONDS = 2 * 3600;
+
 /** Nodes boot and run kubeadm in minutes; past this, something in the image or network is wrong. */
 export const DEFAULT_NODE_JOIN_TIMEOUT_MS = 20 * 60_000;
 
@@ -121,6 +124,12 @@ export class OpenStackProvider implements InfrastructureProvider {
           cluster,
           bootstrap: this.options.bootstrap,
           bootTimeoutMs: this.bootTimeoutMs,
+          freshJoinToken: () =>
+            new OpenStackTenant(
+              clients,
+              { ...cluster, openstack: target.spec },
+              this.options.bootstrap,
+            ).freshJoinToken(JOIN_TOKEN_TTL_SECONDS),
         },
         machine,
       ),

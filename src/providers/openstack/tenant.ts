@@ -1,4 +1,5 @@
 import { createAdminKubeconfig } from '../../bootstrap/kubeconfig.js';
+import { parseBootstrapToken, type BootstrapToken } from '../../bootstrap/tokens.js';
 import { TransientError } from '../../domain/errors.js';
 import { TenantKubeClient } from '../../kube/tenant-client.js';
 import type { DrainResult, TenantCluster, TenantNode } from '../infrastructure-provider.js';
@@ -41,6 +42,17 @@ export class OpenStackTenant implements TenantCluster {
   async deleteNode(nodeName: string): Promise<void> {
     const kube = await this.connectOrExplain();
     if (kube) await kube.deleteNode(nodeName);
+  }
+
+  /**
+   * A join token made now in the tenant cluster, for machines that join long after `kubeadm
+   * init` created the first one (it expires after a day); undefined while no API serves, when
+   * the token from init is all there can be.
+   */
+  async freshJoinToken(ttlSeconds: number): Promise<BootstrapToken | undefined> {
+    const kube = await this.connect();
+    if (!kube) return undefined;
+    return parseBootstrapToken(await kube.createBootstrapToken(ttlSeconds, 'kaas: machine join'));
   }
 
   async close(): Promise<void> {
