@@ -5,18 +5,13 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
 import { httpClient } from '../support/http.js';
-import { DEMO, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
-
-/**
- * A project of the testbed with no room for servers or networks (instances 0, networks 0):
- * created as admin, it is where exhausted quota is real.
- */
-const QUOTA_USER = {
-  ...DEMO,
-  username: 'kaas-quota-test',
-  password: 'kaas-quota-test',
-  projectName: 'kaas-quota-test',
-};
+import {
+  DEMO,
+  ensureQuotaProject,
+  QUOTA_USER,
+  requireTestbed,
+  TESTBED_AUTH_URL,
+} from '../support/openstack.js';
 
 describe('clouds and preflight, against the testbed', () => {
   let server: RunningServer;
@@ -33,6 +28,7 @@ describe('clouds and preflight, against the testbed', () => {
 
   beforeAll(async () => {
     await requireTestbed();
+    await ensureQuotaProject();
     const db = await createTestDatabase();
     drop = db.drop;
     dbUrl = db.url;
