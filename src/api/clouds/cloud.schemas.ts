@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel } from '../../domain/names.js';
+import { dnsLabel, plainText } from '../../domain/names.js';
 import { cloudCredentialsSchema, ENDPOINT_INTERFACES } from '../../providers/openstack/cloud.js';
 
 const timestamp = z.iso.datetime();
@@ -11,7 +11,7 @@ export const CloudCreateRequest = z
       .url({ protocol: /^https?$/ })
       .max(2048)
       .meta({ description: 'Keystone v3, e.g. https://keystone.example.com:5000/v3' }),
-    region: z.string().min(1).max(255).default('RegionOne'),
+    region: plainText(1, 255).default('RegionOne'),
     interface: z.enum(ENDPOINT_INTERFACES).default('public'),
     credentials: cloudCredentialsSchema.meta({
       description:
@@ -20,7 +20,7 @@ export const CloudCreateRequest = z
     caBundle: z
       .string()
       .max(65_536)
-      .regex(/-----BEGIN CERTIFICATE-----/, 'a PEM bundle of CA certificates')
+      .regex(/^[^\u0000]*-----BEGIN CERTIFICATE-----[^\u0000]*$/, 'a PEM bundle of CA certificates')
       .optional(),
   })
   .meta({ id: 'CloudCreateRequest' });

@@ -1,19 +1,20 @@
 import { z } from 'zod';
+import { plainText } from '../../domain/names.js';
 
 /** How kaas signs in to a cloud: an application credential (preferred) or a user's password. */
 export const applicationCredentialSchema = z.strictObject({
   type: z.literal('applicationCredential'),
-  id: z.string().min(1).max(64),
-  secret: z.string().min(1).max(1024),
+  id: plainText(1, 64),
+  secret: plainText(1, 1024),
 });
 
 export const passwordCredentialSchema = z.strictObject({
   type: z.literal('password'),
-  username: z.string().min(1).max(255),
-  password: z.string().min(1).max(1024),
-  userDomainName: z.string().min(1).max(255).default('Default'),
-  projectName: z.string().min(1).max(255),
-  projectDomainName: z.string().min(1).max(255).default('Default'),
+  username: plainText(1, 255),
+  password: plainText(1, 1024),
+  userDomainName: plainText(1, 255).default('Default'),
+  projectName: plainText(1, 255),
+  projectDomainName: plainText(1, 255).default('Default'),
 });
 
 export const cloudCredentialsSchema = z.discriminatedUnion('type', [
