@@ -1,4 +1,7 @@
-/** Three tiers: unit (no I/O), integration (real PostgreSQL, Redis and the embedded database), e2e (the service as a process). */
+/**
+ * Tiers: unit (no I/O), integration (real PostgreSQL, Redis and the embedded database), kwok,
+ * openstack (the OpenStack testbed), e2e (the service as a process).
+ */
 const swc = [
   '@swc/jest',
   {
@@ -38,6 +41,12 @@ export default {
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/faults.ts'],
+    },
+    {
+      ...common,
+      displayName: 'openstack',
+      testMatch: ['<rootDir>/test/openstack/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/openstack.ts'],
     },
     {
       ...common,

@@ -28,6 +28,8 @@ fi
 port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 token="kaas_fuzz$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')"
 mkdir -p test-artifacts
+# Generated clouds may only point at this machine: the API dials a cloud's auth URL.
+KAAS_CLOUD_AUTH_URL_ALLOW='^https?://127\.0\.0\.1[:/]' \
 KAAS_PORT="$port" KAAS_EMBEDDED_IN_MEMORY=true KAAS_LOG_LEVEL=error KAAS_QUEUE_PREFIX="fuzz$port" \
   KAAS_BOOTSTRAP_TOKEN="$token" KAAS_FAKE_BOOT_SECONDS=0.2 KAAS_FAKE_DELETE_SECONDS=0.1 KAAS_RATE_LIMIT_PER_SECOND=0 \
   node dist/main.js all > test-artifacts/fuzz-server.log 2>&1 &

@@ -3,6 +3,7 @@
 # for the tests. Installs the Debian packages first when they are missing.
 #   scripts/services.sh redis            Redis on 127.0.0.1:6379 (or KAAS_REDIS_PORT)
 #   scripts/services.sh postgres         PostgreSQL on 127.0.0.1:55432 (or KAAS_PG_PORT), user kaas
+#   scripts/services.sh openstack        the OpenStack testbed (../shared/openstack-testbed, as root)
 #   scripts/services.sh stop             stops what this script started
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,20 @@ start_postgres() {
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c fsync=off -c max_connections=300" start >/dev/null
 }
 
+# The testbed lives beside the repository (../shared); its up.sh is idempotent and leaves a
+# running testbed alone, so this is cheap when it is already up.
+start_openstack() {
+  local testbed="${KAAS_OPENSTACK_TESTBED:-../shared/openstack-testbed}"
+  if [ ! -f "$testbed/up.sh" ]; then
+    log "no OpenStack testbed at $testbed (set KAAS_OPENSTACK_TESTBED)"; return 1
+  fi
+  mkdir -p test-artifacts
+  # The openstack test tier exercises more than its smoke check does.
+  OPENSTACK_TESTBED_SKIP_SMOKE=1 bash "$testbed/up.sh" > test-artifacts/openstack-testbed.log 2>&1 || {
+    tail -30 test-artifacts/openstack-testbed.log; log "the OpenStack testbed did not come up"; return 1
+  }
+}
+
 stop_all() {
   [ -f "$STATE_DIR/redis.pid" ] && kill "$(cat "$STATE_DIR/redis.pid")" 2>/dev/null || true
   local bin; bin="$(pg_bin)"
@@ -69,7 +84,8 @@ for what in "$@"; do
     postgres) start_postgres ;;
     crash-redis) crash_redis ;;
     crash-postgres) crash_postgres ;;
+    openstack) start_openstack ;;
     stop) stop_all ;;
-    *) log "usage: scripts/services.sh redis|postgres|crash-redis|crash-postgres|stop"; exit 2 ;;
+    *) log "usage: scripts/services.sh redis|postgres|openstack|crash-redis|crash-postgres|stop"; exit 2 ;;
   esac
 done

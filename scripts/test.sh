@@ -10,6 +10,8 @@ ensure_node
 ensure_dependencies
 mkdir -p test-artifacts
 bash scripts/services.sh redis postgres
+# The openstack tier runs against the real testbed in ../shared/openstack-testbed.
+bash scripts/services.sh openstack
 # Kubernetes binaries for the kwok tier: built once from the Go module proxy, then cached.
 bash scripts/build-k8s-tools.sh > test-artifacts/build-k8s-tools.log 2>&1 || {
   tail -30 test-artifacts/build-k8s-tools.log; log "building the Kubernetes binaries failed"; exit 1

@@ -33,6 +33,7 @@ import { createProviderRegistry } from './providers/provider-registry.js';
 import { instrumentProvider } from './providers/instrumented-provider.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { WorkerHost } from './queue/worker.host.js';
+import { OrphanSweeper } from './queue/orphan-sweeper.js';
 import { ClusterReconciler } from './reconcilers/cluster/cluster.reconciler.js';
 import { AddonFlow } from './queue/addon-flow.js';
 import { AddonJob } from './addons/addon-job.js';
@@ -43,6 +44,8 @@ import { KubernetesTools } from './providers/kwok/kubernetes-tools.js';
 import { HealthMonitorHost } from './health/health-monitor.host.js';
 import { REPAIR_REQUESTER, type RepairRequester } from './health/repair-port.js';
 import { randomUUID } from 'node:crypto';
+import { CloudsService } from './api/clouds/clouds.service.js';
+import { KEY_RING, loadKeyRing, type KeyRingHolder } from './security/key-ring.js';
 import { hostname } from 'node:os';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -60,15 +63,17 @@ export class AppModule {
   static forRole(role: ProcessRole, config: Config, database: DatabaseHandle): DynamicModule {
     const api = role !== 'worker';
     const worker = role !== 'api';
+    const keyRing: KeyRingHolder = { keyRing: loadKeyRing(config) };
     const core: Provider[] = [
       { provide: CONFIG, useValue: config },
+      { provide: KEY_RING, useValue: keyRing },
       { provide: DATABASE, useValue: database },
       {
         provide: PROVIDERS,
         inject: [MetricsService],
         useFactory: (metrics: MetricsService) =>
           new Map(
-            [...createProviderRegistry(config, database)].map(([name, p]) => [
+            [...createProviderRegistry(config, database, keyRing.keyRing)].map(([name, p]) => [
               name,
               instrumentProvider(p, metrics),
             ]),
@@ -93,6 +98,7 @@ export class AppModule {
       MLTasksService,
       OperationsService,
       ProjectsService,
+      CloudsService,
     ];
     const workerProviders: Provider[] = [
       AddonFlow,
@@ -145,6 +151,7 @@ export class AppModule {
           );
         },
       },
+      OrphanSweeper,
       WorkerHost,
       {
         // Auto-repair's decisions are carried out as Repair Operations, like a repair by hand.

@@ -2,6 +2,7 @@ import { AddonsController } from './addons/addons.controller.js';
 import { ClustersController } from './clusters/clusters.controller.js';
 import { ClusterActionsController } from './clusters/cluster-actions.controller.js';
 import { MLTasksController } from './mltasks/mltasks.controller.js';
+import { CloudsController } from './clouds/clouds.controller.js';
 import { MetaController } from './meta/meta.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { ProjectsController } from './projects/projects.controller.js';
@@ -15,6 +16,7 @@ export const API_CONTROLLERS = [
   ClustersController,
   ClusterActionsController,
   MLTasksController,
+  CloudsController,
   OperationsController,
   MetaController,
   AddonsController,

@@ -75,6 +75,44 @@ export const configSchema = z.object({
   KAAS_ADDON_MIRROR: z.string().min(1).optional(),
   KAAS_ADDON_TIMEOUT_SECONDS: seconds(300),
   KAAS_ADDON_ATTEMPTS: positiveInt(5),
+  /**
+   * Key-encryption key for secrets at rest (cloud credentials, cluster CA material), as
+   * `<id>:<base64 of 32 bytes>`. Unset with the embedded database: one is generated into
+   * KAAS_DATA_DIR/kek (or kept in memory with KAAS_EMBEDDED_IN_MEMORY).
+   */
+  KAAS_KEK: z.string().min(1).optional(),
+  /** Earlier KEKs, comma-separated, still accepted for decryption after a rotation. */
+  KAAS_KEK_PREVIOUS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  /**
+   * A regular expression a cloud's auth URL must match to be registered (and dialled): keeps
+   * kaas from reaching hosts it should not, e.g. `^https://keystone\.example\.com[:/]`.
+   */
+  KAAS_CLOUD_AUTH_URL_ALLOW: z
+    .string()
+    .min(1)
+    .refine((v) => {
+      try {
+        new RegExp(v);
+        return true;
+      } catch (error) {
+        return !(error instanceof SyntaxError);
+      }
+    }, 'must be a regular expression')
+    .optional(),
+  /** How often provider resources of deleted clusters are looked for; 0 turns the sweep off. */
+  KAAS_ORPHAN_SWEEP_INTERVAL_SECONDS: seconds(600),
+  KAAS_OPENSTACK_REQUEST_TIMEOUT_SECONDS: seconds(30),
+  KAAS_OPENSTACK_BOOT_TIMEOUT_SECONDS: seconds(1200),
+  KAAS_OPENSTACK_LB_TIMEOUT_SECONDS: seconds(900),
+  KAAS_OPENSTACK_NODE_JOIN_TIMEOUT_SECONDS: seconds(1200),
   KAAS_QUOTA_CLUSTERS: positiveInt(20),
   KAAS_QUOTA_NODES: positiveInt(500),
   KAAS_MAX_POOL_REPLICAS: positiveInt(1000),

@@ -95,6 +95,7 @@ export function validateClusterSpec(
     problems.push({ field: 'spec.network.serviceCidr', message: 'overlaps spec.network.podCidr' });
   }
   problems.push(...autoRepairProblems(spec));
+  problems.push(...openstackSpecProblems(spec));
   const resolved = { ...spec, kubernetesVersion: version ?? spec.kubernetesVersion, nodePools };
   // Add-ons are checked against a version kaas supports, or not at all.
   if (!version) return { spec: resolved, problems };
@@ -119,6 +120,7 @@ export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): Fie
     problems.push({ field: 'spec.network.serviceCidr', message: 'is immutable after creation' });
   }
   problems.push(...upgradeProblems(current, next));
+  problems.push(...openstackChangeProblems(current, next));
   next.nodePools.forEach((pool, i) => {
     const before = current.nodePools.find((p) => p.name === pool.name);
     if (before && (before.flavor !== pool.flavor || !jsonEqual(before.gpu, pool.gpu))) {
@@ -130,6 +132,34 @@ export function validateSpecChange(current: ClusterSpec, next: ClusterSpec): Fie
     }
   });
   return problems;
+}
+
+/** `spec.openstack` goes with the openstack provider and only with it. */
+function openstackSpecProblems(spec: ClusterSpec): FieldProblem[] {
+  if (spec.provider === 'openstack' && !spec.openstack)
+    return [
+      { field: 'spec.openstack', message: 'is required with provider openstack: cloud and image' },
+    ];
+  if (spec.provider !== 'openstack' && spec.openstack)
+    return [{ field: 'spec.openstack', message: `has no meaning with provider ${spec.provider}` }];
+  const nodeCidr = spec.openstack?.network ? undefined : spec.openstack?.nodeCidr;
+  if (!nodeCidr) return [];
+  return (['podCidr', 'serviceCidr'] as const)
+    .filter((field) => cidrsOverlap(nodeCidr, spec.network[field]))
+    .map((field) => ({
+      field: 'spec.openstack.nodeCidr',
+      message: `overlaps spec.network.${field}`,
+    }));
+}
+
+/** The cloud and network a cluster lives in cannot move under it. */
+function openstackChangeProblems(current: ClusterSpec, next: ClusterSpec): FieldProblem[] {
+  const before = current.openstack;
+  const after = next.openstack;
+  if (!before || !after) return [];
+  return (['cloud', 'externalNetwork', 'network', 'nodeCidr'] as const)
+    .filter((field) => before[field] !== after[field])
+    .map((field) => ({ field: `spec.openstack.${field}`, message: 'is immutable after creation' }));
 }
 
 export function quotaProblems(

@@ -102,6 +102,24 @@ export type AddonSpec = z.output<typeof addonSpecSchema>;
 const addonsSpec = z
   .record(addonName, addonSpecSchema)
   .refine((m) => Object.keys(m).length <= 16, 'at most 16 add-ons');
+/** Where and how an `openstack` cluster is built; required with that provider, refused without. */
+export const openstackSpecSchema = z.strictObject({
+  /** A cloud a platform administrator registered and granted to the project. */
+  cloud: dnsLabel(63),
+  /** Glance image (name or id) every machine boots from: an OS with kubeadm and a container runtime. */
+  image: plainText(1, 255),
+  /** The external network the router's gateway and the optional floating IP come from. */
+  externalNetwork: plainText(1, 255).default('public'),
+  /** An existing network (name or id) to use instead of creating one; no router is made then. */
+  network: plainText(1, 255).optional(),
+  /** The subnet kaas creates for the nodes; must not overlap the pod or service CIDR. */
+  nodeCidr: cidr.default('10.0.0.0/24'),
+  /** A floating IP on the API load balancer, so the API is reachable from outside the cloud. */
+  floatingIp: z.boolean().default(false),
+  /** A Nova key pair injected into every machine, for debugging nodes by SSH. */
+  keyName: plainText(1, 255).optional(),
+});
+export type OpenStackSpec = z.output<typeof openstackSpecSchema>;
 
 export const clusterSpecSchema = z.strictObject({
   provider: z.enum(PROVIDER_NAMES),
@@ -123,6 +141,7 @@ export const clusterSpecSchema = z.strictObject({
   deletionProtection: z.boolean().default(false),
   labels: labelMap.default({}),
   autoRepair: autoRepairPolicySchema.default({ ...AUTO_REPAIR_DEFAULTS }),
+  openstack: openstackSpecSchema.optional(),
 });
 
 /**
@@ -152,6 +171,17 @@ export const clusterSpecPatchSchema = z.strictObject({
   deletionProtection: z.boolean().optional(),
   labels: z.record(labelKey, labelValue.nullable()).optional(),
   autoRepair: autoRepairPolicyPatchSchema.optional(),
+  openstack: z
+    .strictObject({
+      cloud: dnsLabel(63).optional(),
+      image: plainText(1, 255).optional(),
+      externalNetwork: plainText(1, 255).optional(),
+      network: plainText(1, 255).nullable().optional(),
+      nodeCidr: cidr.optional(),
+      floatingIp: z.boolean().optional(),
+      keyName: plainText(1, 255).nullable().optional(),
+    })
+    .optional(),
 });
 
 export type ClusterSpec = z.output<typeof clusterSpecSchema>;

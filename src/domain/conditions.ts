@@ -20,6 +20,8 @@ export const ConditionTypes = {
   NodesReady: 'NodesReady',
   /** Every add-on the spec asks for is installed at its version and passed its health gates. */
   AddonsReady: 'AddonsReady',
+  /** Every running machine's node has registered with the tenant API server (Ready or not). */
+  NodesJoined: 'NodesJoined',
   /** The spec is fully realised and the cluster is healthy. */
   Ready: 'Ready',
   /** The reconciler is working towards a newer generation, or retrying an error. */
@@ -40,6 +42,10 @@ export const ConditionReasons = {
   DrainBlocked: 'DrainBlocked',
   /** Machines exist but their nodes are not all Ready yet. */
   NodesNotReady: 'NodesNotReady',
+  /** Machines run but some of their nodes have not registered with the API server. */
+  NodesNotJoined: 'NodesNotJoined',
+  /** No API server answers, so no node can have joined. */
+  APIServerUnreachable: 'APIServerUnreachable',
   /** A retryable error happened; the message is the last one seen. */
   TransientError: 'TransientError',
   /** A non-retryable error stopped the reconcile; the Operation says why. */

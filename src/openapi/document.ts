@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { z } from 'zod';
 import '../api/schemas.js';
 import '../api/mltasks/mltask-schemas.js';
+import '../api/clouds/cloud.schemas.js';
 
 /** Request bodies are documented as clients send them (defaults optional); the rest as served. */
 const INPUT_SCHEMAS = new Set([
@@ -12,6 +13,7 @@ const INPUT_SCHEMAS = new Set([
   'ProjectCreateRequest',
   'TokenCreateRequest',
   'MLTaskCreateRequest',
+  'CloudCreateRequest',
 ]);
 
 export const API_VERSION = '0.1.0';

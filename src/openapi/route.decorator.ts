@@ -60,6 +60,14 @@ const PATH_PARAMS = {
     description: 'Add-on name',
     schema: { type: 'string', pattern: DNS_LABEL, maxLength: 63 },
   },
+  cloud: {
+    description: 'Cloud name',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 63 },
+  },
+  grantee: {
+    description: 'Name of the project the cloud is granted to',
+    schema: { type: 'string', pattern: DNS_LABEL, maxLength: 40 },
+  },
 } as const;
 
 export type PathParam = keyof typeof PATH_PARAMS;

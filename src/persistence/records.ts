@@ -7,3 +7,4 @@ export type MachineRecord = typeof schema.machines.$inferSelect;
 export type OperationRecord = typeof schema.operations.$inferSelect;
 export type OperationStepRecord = typeof schema.operationSteps.$inferSelect;
 export type AuditRecord = typeof schema.auditRecords.$inferSelect;
+export type OpenStackCloudRecord = typeof schema.openstackClouds.$inferSelect;

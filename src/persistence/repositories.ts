@@ -1,6 +1,8 @@
 import type { Db } from './database.js';
 import { AddonsRepository } from './addons.repository.js';
 import { AuditRepository } from './audit.repository.js';
+import { CloudsRepository } from './clouds.repository.js';
+import { ClusterSecretsRepository } from './cluster-secrets.repository.js';
 import { ClustersRepository } from './clusters.repository.js';
 import { EventsRepository } from './events.repository.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -20,6 +22,8 @@ export function repositories(db: Db) {
     idempotency: new IdempotencyRepository(db),
     events: new EventsRepository(db),
     addons: new AddonsRepository(db),
+    clouds: new CloudsRepository(db),
+    clusterSecrets: new ClusterSecretsRepository(db),
   };
 }
 

@@ -261,3 +261,43 @@ export const clusterHealth = pgTable('cluster_health', {
   shortCircuit: jsonb('short_circuit').$type<ShortCircuit & { since: string }>(),
   updatedAt: updatedAt(),
 });
+/** OpenStack clouds a platform administrator registered; the credentials are an envelope. */
+export const openstackClouds = pgTable('openstack_clouds', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  authUrl: text('auth_url').notNull(),
+  region: text('region').notNull(),
+  endpointInterface: text('endpoint_interface').notNull(),
+  credentialType: text('credential_type').notNull(),
+  /** Envelope-encrypted JSON of the credentials (src/security/envelope.ts). */
+  credentials: text('credentials').notNull(),
+  caBundle: text('ca_bundle'),
+  createdAt: createdAt(),
+});
+
+/** Which projects may build clusters on which cloud. */
+export const openstackCloudGrants = pgTable(
+  'openstack_cloud_grants',
+  {
+    cloudId: uuid('cloud_id')
+      .notNull()
+      .references(() => openstackClouds.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.cloudId, t.projectId] })],
+);
+
+/** Per-cluster secrets (CA material, bootstrap token), each an envelope; first writer wins. */
+export const clusterSecrets = pgTable(
+  'cluster_secrets',
+  {
+    clusterId: uuid('cluster_id').notNull(),
+    name: text('name').notNull(),
+    envelope: text('envelope').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.name] })],
+);

@@ -17,11 +17,14 @@ export interface InfrastructureProvider {
    */
   kubernetesVersions(): ProviderVersion[];
 
+  /** Checks what can be checked before anything is created; problems answer 422 at request time. */
+  preflight(spec: ClusterSpec, context?: PreflightContext): Promise<FieldProblem[]>;
+
   /**
-   * Checks what can be checked before anything is created; problems answer 422 at request time.
-   * On a change `current` is the spec in force, for providers that cannot make every change.
+   * How long running machines may go without their nodes registering before the Operation
+   * fails with NodesNotJoined; absent: wait as long as it takes.
    */
-  preflight(spec: ClusterSpec, current?: ClusterSpec): Promise<FieldProblem[]>;
+  readonly nodeJoinTimeoutMs?: number;
 
   /** Creates or adopts network, security groups, API load balancer and the like. */
   ensureClusterInfrastructure(cluster: ClusterRef): Promise<InfrastructureState>;
@@ -46,8 +49,18 @@ export interface InfrastructureProvider {
   /** Starts deleting the named machine; a missing machine is not an error. */
   deleteMachine(cluster: ClusterRef, name: string): Promise<void>;
 
-  /** Everything the provider holds tagged with this cluster's id: delete is done when empty. */
-  listTaggedResources(clusterId: string): Promise<TaggedResource[]>;
+  /**
+   * Everything the provider holds tagged with this cluster's id: delete is done when empty.
+   * Providers with several accounts (OpenStack clouds) need the cluster to know where to look.
+   */
+  listTaggedResources(clusterId: string, cluster?: ClusterRef): Promise<TaggedResource[]>;
+
+  /**
+   * Deletes what the provider holds for clusters `isOrphan` confirms are gone; one step per
+   * call, like deleteClusterInfrastructure. Providers whose resources die with the cluster
+   * (fake, kwok) need none.
+   */
+  sweepOrphans?(isOrphan: (clusterId: string) => Promise<boolean>): Promise<TaggedResource[]>;
 
   /** The tenant cluster's API as the control plane sees it (nodes, drain). */
   connectTenant(cluster: ClusterRef): Promise<TenantCluster>;
@@ -68,6 +81,14 @@ export interface ProviderVersion {
   available: boolean;
   /** What clusters of this version are made of, for people. */
   artefact: string;
+}
+
+/** Who asks: the project (for grants) and, on a spec change, the cluster (for its usage). */
+export interface PreflightContext {
+  projectId: string;
+  clusterId?: string;
+  /** On a change: the spec in force, for providers that cannot make every change. */
+  current?: ClusterSpec;
 }
 
 export interface ClusterRef {

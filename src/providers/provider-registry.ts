@@ -13,12 +13,21 @@ import { KIND_NODE_IMAGES, parseNodeImageOverrides } from './kind/kind-images.js
 import { KindProvider } from './kind/kind.provider.js';
 import { KindTools } from './kind/kind-tools.js';
 import { join, resolve } from 'node:path';
+import type { KeyRing } from '../security/envelope.js';
+import { repositories } from '../persistence/repositories.js';
+import { BootstrapMaterial } from './openstack/bootstrap-material.js';
+import { DatabaseCloudDirectory } from './openstack/cloud-directory.js';
+import { OpenStackProvider } from './openstack/openstack.provider.js';
 
 /** Builds the providers KAAS_PROVIDERS enables; an unknown or unavailable name stops the start. */
 const kwokLogger = new Logger('kwok');
 const kindLogger = new Logger('kind');
 
-export function createProviderRegistry(config: Config, database: DatabaseHandle): ProviderRegistry {
+export function createProviderRegistry(
+  config: Config,
+  database: DatabaseHandle,
+  keyRing?: KeyRing,
+): ProviderRegistry {
   const registry = new Map<ProviderName, InfrastructureProvider>();
   for (const name of config.KAAS_PROVIDERS) {
     switch (name) {
@@ -60,11 +69,35 @@ export function createProviderRegistry(config: Config, database: DatabaseHandle)
           }),
         );
         break;
+      case 'openstack':
+        registry.set('openstack', openstackProvider(config, database, keyRing));
+        break;
       default:
         throw new Error(
-          `KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake, kwok, kind`,
+          `KAAS_PROVIDERS: provider "${name}" is not available in this build; available: fake, kwok, kind, openstack`,
         );
     }
   }
   return registry;
+}
+
+/** Cloud credentials and cluster CA material are encrypted: the provider needs a key ring. */
+function openstackProvider(
+  config: Config,
+  database: DatabaseHandle,
+  keyRing: KeyRing | undefined,
+): OpenStackProvider {
+  if (!keyRing)
+    throw new Error(
+      'KAAS_PROVIDERS: the openstack provider needs KAAS_KEK (<id>:<base64 of 32 bytes>) with an external database',
+    );
+  const repos = repositories(database.db);
+  return new OpenStackProvider({
+    clouds: new DatabaseCloudDirectory(repos.clouds, keyRing),
+    bootstrap: new BootstrapMaterial(repos.clusterSecrets, keyRing),
+    session: { timeoutMs: config.KAAS_OPENSTACK_REQUEST_TIMEOUT_SECONDS * 1000 },
+    bootTimeoutMs: config.KAAS_OPENSTACK_BOOT_TIMEOUT_SECONDS * 1000,
+    loadBalancerTimeoutMs: config.KAAS_OPENSTACK_LB_TIMEOUT_SECONDS * 1000,
+    nodeJoinTimeoutMs: config.KAAS_OPENSTACK_NODE_JOIN_TIMEOUT_SECONDS * 1000,
+  });
 }

@@ -12,6 +12,7 @@ export interface JobPayloads {
   'reconcile-addon': { clusterId: string; addon: string };
   /** The add-ons flow's parent: runs once every child has finished, and wakes the cluster. */
   'addons-finished': { clusterId: string };
+  'sweep-orphans': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -20,6 +21,7 @@ export const JOB_QUEUE: Record<JobName, (typeof QUEUES)[keyof typeof QUEUES]> = 
   'resync-clusters': QUEUES.maintenance,
   'reconcile-addon': QUEUES.addons,
   'addons-finished': QUEUES.addons,
+  'sweep-orphans': QUEUES.maintenance,
 };
 
 /**
@@ -36,3 +38,4 @@ export function reconcileJobId(clusterId: string): string {
 }
 
 export const RESYNC_SCHEDULER_ID = 'resync-clusters';
+export const SWEEP_SCHEDULER_ID = 'sweep-orphans';

@@ -18,7 +18,14 @@ import { DATABASE } from '../persistence/repositories.js';
 import { repositories } from '../persistence/repositories.js';
 import type { DatabaseHandle } from '../persistence/database.js';
 import { createRedis, withTimeout } from './redis.js';
-import { QUEUES, RESYNC_SCHEDULER_ID, type JobName, type JobPayloads } from './jobs.js';
+import {
+  QUEUES,
+  RESYNC_SCHEDULER_ID,
+  SWEEP_SCHEDULER_ID,
+  type JobName,
+  type JobPayloads,
+} from './jobs.js';
+import { OrphanSweeper } from './orphan-sweeper.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { AddonJob } from '../addons/addon-job.js';
 import { TerminalError } from '../domain/errors.js';
@@ -51,6 +58,9 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     'addons-finished': async (job) => {
       await this.queue.enqueue(job.data.clusterId);
     },
+    'sweep-orphans': async () => {
+      await this.sweeper.sweep();
+    },
   };
 
   constructor(
@@ -60,6 +70,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly queue: ReconcileQueue,
     private readonly metrics: MetricsService,
     private readonly addonJob: AddonJob,
+    private readonly sweeper: OrphanSweeper,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -101,6 +112,20 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
           opts: { removeOnComplete: true, removeOnFail: 100 },
         },
       );
+    }
+    const sweepEvery = this.config.KAAS_ORPHAN_SWEEP_INTERVAL_SECONDS * 1000;
+    if (sweepEvery > 0) {
+      await this.maintenance.upsertJobScheduler(
+        SWEEP_SCHEDULER_ID,
+        { every: sweepEvery },
+        {
+          name: 'sweep-orphans',
+          data: {},
+          opts: { removeOnComplete: true, removeOnFail: 100 },
+        },
+      );
+    } else {
+      await this.maintenance.removeJobScheduler(SWEEP_SCHEDULER_ID);
     }
     // Start by catching up on whatever a previous process left unfinished.
     void this.handleResync().catch((error: unknown) =>

@@ -41,6 +41,7 @@ function routes(): Route[] {
 const HARMLESS: Record<string, { query?: string; body?: unknown }> = {
   createProject: { body: {} },
   createToken: { body: {} },
+  createCloud: { body: {} },
   createCluster: { query: '?dryRun=true', body: { name: 'probe', spec: { provider: 'fake' } } },
   updateCluster: { query: '?dryRun=true', body: { spec: { labels: { probe: 'yes' } } } },
   deleteCluster: { query: '?dryRun=true' },

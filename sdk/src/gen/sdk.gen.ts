@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateMlTaskData, CreateMlTaskErrors, CreateMlTaskResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, DeleteMlTaskData, DeleteMlTaskErrors, DeleteMlTaskResponses, GetAddonData, GetAddonErrors, GetAddonResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetMlTaskData, GetMlTaskErrors, GetMlTaskLogsData, GetMlTaskLogsErrors, GetMlTaskLogsResponses, GetMlTaskResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, ListAddonsData, ListAddonsErrors, ListAddonsResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListMlTasksData, ListMlTasksErrors, ListMlTasksResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RepairMachineData, RepairMachineErrors, RepairMachineResponses, ResumeClusterData, ResumeClusterErrors, ResumeClusterResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
+import type { CancelOperationData, CancelOperationErrors, CancelOperationResponses, CreateCloudData, CreateCloudErrors, CreateCloudResponses, CreateClusterData, CreateClusterErrors, CreateClusterResponses, CreateMlTaskData, CreateMlTaskErrors, CreateMlTaskResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteCloudData, DeleteCloudErrors, DeleteCloudResponses, DeleteClusterData, DeleteClusterErrors, DeleteClusterResponses, DeleteMlTaskData, DeleteMlTaskErrors, DeleteMlTaskResponses, GetAddonData, GetAddonErrors, GetAddonResponses, GetCloudData, GetCloudErrors, GetCloudResponses, GetClusterData, GetClusterErrors, GetClusterResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKubeconfigData, GetKubeconfigErrors, GetKubeconfigResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetMlTaskData, GetMlTaskErrors, GetMlTaskLogsData, GetMlTaskLogsErrors, GetMlTaskLogsResponses, GetMlTaskResponses, GetOpenApiDocumentData, GetOpenApiDocumentErrors, GetOpenApiDocumentResponses, GetOperationData, GetOperationErrors, GetOperationResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetServerConfigData, GetServerConfigErrors, GetServerConfigResponses, GrantCloudData, GrantCloudErrors, GrantCloudResponses, ListAddonsData, ListAddonsErrors, ListAddonsResponses, ListAuditRecordsData, ListAuditRecordsErrors, ListAuditRecordsResponses, ListCloudsData, ListCloudsErrors, ListCloudsResponses, ListClusterEventsData, ListClusterEventsErrors, ListClusterEventsResponses, ListClustersData, ListClustersErrors, ListClustersResponses, ListMachinesData, ListMachinesErrors, ListMachinesResponses, ListMlTasksData, ListMlTasksErrors, ListMlTasksResponses, ListOperationsData, ListOperationsErrors, ListOperationsResponses, ListProjectCloudsData, ListProjectCloudsErrors, ListProjectCloudsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, RepairMachineData, RepairMachineErrors, RepairMachineResponses, ResumeClusterData, ResumeClusterErrors, ResumeClusterResponses, RevokeCloudData, RevokeCloudErrors, RevokeCloudResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, ScaleNodePoolData, ScaleNodePoolErrors, ScaleNodePoolResponses, UpdateClusterData, UpdateClusterErrors, UpdateClusterResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -250,6 +250,73 @@ export const getMlTask = <ThrowOnError extends boolean = false>(options: Options
 export const getMlTaskLogs = <ThrowOnError extends boolean = false>(options: Options<GetMlTaskLogsData, ThrowOnError>): RequestResult<GetMlTaskLogsResponses, GetMlTaskLogsErrors, ThrowOnError> => (options.client ?? client).get<GetMlTaskLogsResponses, GetMlTaskLogsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/projects/{project}/clusters/{cluster}/mltasks/{mltask}/logs',
+    ...options
+});
+
+/**
+ * List the registered clouds and the projects each is granted to
+ */
+export const listClouds = <ThrowOnError extends boolean = false>(options?: Options<ListCloudsData, ThrowOnError>): RequestResult<ListCloudsResponses, ListCloudsErrors, ThrowOnError> => (options?.client ?? client).get<ListCloudsResponses, ListCloudsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/clouds',
+    ...options
+});
+
+/**
+ * Register an OpenStack cloud; the credentials are checked with Keystone first
+ */
+export const createCloud = <ThrowOnError extends boolean = false>(options: Options<CreateCloudData, ThrowOnError>): RequestResult<CreateCloudResponses, CreateCloudErrors, ThrowOnError> => (options.client ?? client).post<CreateCloudResponses, CreateCloudErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/clouds',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove a cloud no cluster uses any more
+ */
+export const deleteCloud = <ThrowOnError extends boolean = false>(options: Options<DeleteCloudData, ThrowOnError>): RequestResult<DeleteCloudResponses, DeleteCloudErrors, ThrowOnError> => (options.client ?? client).delete<DeleteCloudResponses, DeleteCloudErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/clouds/{cloud}',
+    ...options
+});
+
+/**
+ * Get a cloud (never its credentials)
+ */
+export const getCloud = <ThrowOnError extends boolean = false>(options: Options<GetCloudData, ThrowOnError>): RequestResult<GetCloudResponses, GetCloudErrors, ThrowOnError> => (options.client ?? client).get<GetCloudResponses, GetCloudErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/clouds/{cloud}',
+    ...options
+});
+
+/**
+ * Withdraw a project’s use of the cloud (its existing clusters stay)
+ */
+export const revokeCloud = <ThrowOnError extends boolean = false>(options: Options<RevokeCloudData, ThrowOnError>): RequestResult<RevokeCloudResponses, RevokeCloudErrors, ThrowOnError> => (options.client ?? client).delete<RevokeCloudResponses, RevokeCloudErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/clouds/{cloud}/grants/{grantee}',
+    ...options
+});
+
+/**
+ * Let a project build clusters on the cloud
+ */
+export const grantCloud = <ThrowOnError extends boolean = false>(options: Options<GrantCloudData, ThrowOnError>): RequestResult<GrantCloudResponses, GrantCloudErrors, ThrowOnError> => (options.client ?? client).put<GrantCloudResponses, GrantCloudErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/clouds/{cloud}/grants/{grantee}',
+    ...options
+});
+
+/**
+ * Clouds the project may build clusters on
+ */
+export const listProjectClouds = <ThrowOnError extends boolean = false>(options: Options<ListProjectCloudsData, ThrowOnError>): RequestResult<ListProjectCloudsResponses, ListProjectCloudsErrors, ThrowOnError> => (options.client ?? client).get<ListProjectCloudsResponses, ListProjectCloudsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/projects/{project}/clouds',
     ...options
 });
 

@@ -105,6 +105,15 @@ export type ClusterCreateRequest = {
             [key: string]: string;
         };
         autoRepair?: AutoRepairPolicy;
+        openstack?: {
+            cloud: string;
+            image: string;
+            externalNetwork?: string;
+            network?: string;
+            nodeCidr?: string;
+            floatingIp?: boolean;
+            keyName?: string;
+        };
     };
 };
 
@@ -190,6 +199,15 @@ export type ClusterPatchRequest = {
              * 1 to 86400 seconds
              */
             backoffSeconds?: number;
+        };
+        openstack?: {
+            cloud?: string;
+            image?: string;
+            externalNetwork?: string;
+            network?: string | null;
+            nodeCidr?: string;
+            floatingIp?: boolean;
+            keyName?: string | null;
         };
     };
 };
@@ -316,6 +334,15 @@ export type Cluster = {
             [key: string]: string;
         };
         autoRepair: AutoRepairPolicy;
+        openstack?: {
+            cloud: string;
+            image: string;
+            externalNetwork: string;
+            network?: string;
+            nodeCidr: string;
+            floatingIp: boolean;
+            keyName?: string;
+        };
     };
     status: ClusterStatus;
 };
@@ -439,6 +466,15 @@ export type Plan = {
             [key: string]: string;
         };
         autoRepair: AutoRepairPolicy;
+        openstack?: {
+            cloud: string;
+            image: string;
+            externalNetwork: string;
+            network?: string;
+            nodeCidr: string;
+            floatingIp: boolean;
+            keyName?: string;
+        };
     };
 };
 
@@ -732,6 +768,54 @@ export type MlTaskLogs = {
          */
         logError?: string;
     }>;
+};
+
+export type CloudCreateRequest = {
+    name: string;
+    /**
+     * Keystone v3, e.g. https://keystone.example.com:5000/v3
+     */
+    authUrl: string;
+    region?: string;
+    interface?: 'public' | 'internal' | 'admin';
+    /**
+     * An application credential (preferred) or a user with a password and a project; stored encrypted, never returned
+     */
+    credentials: {
+        type: 'applicationCredential';
+        id: string;
+        secret: string;
+    } | {
+        type: 'password';
+        username: string;
+        password: string;
+        userDomainName?: string;
+        projectName: string;
+        projectDomainName?: string;
+    };
+    caBundle?: string;
+};
+
+/**
+ * An OpenStack cloud clusters can be built on
+ */
+export type Cloud = {
+    id: string;
+    name: string;
+    authUrl: string;
+    region: string;
+    interface: 'public' | 'internal' | 'admin';
+    credentialType: 'applicationCredential' | 'password';
+    hasCaBundle: boolean;
+    /**
+     * Projects that may use the cloud (shown to platform administrators)
+     */
+    grantedProjects?: Array<string>;
+    createdAt: string;
+};
+
+export type CloudList = {
+    items: Array<Cloud>;
 };
 
 export type ListProjectsData = {
@@ -2188,6 +2272,366 @@ export type GetMlTaskLogsResponses = {
 };
 
 export type GetMlTaskLogsResponse = GetMlTaskLogsResponses[keyof GetMlTaskLogsResponses];
+
+export type ListCloudsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/clouds';
+};
+
+export type ListCloudsErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type ListCloudsError = ListCloudsErrors[keyof ListCloudsErrors];
+
+export type ListCloudsResponses = {
+    /**
+     * OK
+     */
+    200: CloudList;
+};
+
+export type ListCloudsResponse = ListCloudsResponses[keyof ListCloudsResponses];
+
+export type CreateCloudData = {
+    body: CloudCreateRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/clouds';
+};
+
+export type CreateCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Well-formed but not acceptable (problem details name the field)
+     */
+    422: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type CreateCloudError = CreateCloudErrors[keyof CreateCloudErrors];
+
+export type CreateCloudResponses = {
+    /**
+     * Created
+     */
+    201: Cloud;
+};
+
+export type CreateCloudResponse = CreateCloudResponses[keyof CreateCloudResponses];
+
+export type DeleteCloudData = {
+    body?: never;
+    path: {
+        /**
+         * Cloud name
+         */
+        cloud: string;
+    };
+    query?: never;
+    url: '/v1/clouds/{cloud}';
+};
+
+export type DeleteCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type DeleteCloudError = DeleteCloudErrors[keyof DeleteCloudErrors];
+
+export type DeleteCloudResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type DeleteCloudResponse = DeleteCloudResponses[keyof DeleteCloudResponses];
+
+export type GetCloudData = {
+    body?: never;
+    path: {
+        /**
+         * Cloud name
+         */
+        cloud: string;
+    };
+    query?: never;
+    url: '/v1/clouds/{cloud}';
+};
+
+export type GetCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type GetCloudError = GetCloudErrors[keyof GetCloudErrors];
+
+export type GetCloudResponses = {
+    /**
+     * OK
+     */
+    200: Cloud;
+};
+
+export type GetCloudResponse = GetCloudResponses[keyof GetCloudResponses];
+
+export type RevokeCloudData = {
+    body?: never;
+    path: {
+        /**
+         * Cloud name
+         */
+        cloud: string;
+        /**
+         * Name of the project the cloud is granted to
+         */
+        grantee: string;
+    };
+    query?: never;
+    url: '/v1/clouds/{cloud}/grants/{grantee}';
+};
+
+export type RevokeCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type RevokeCloudError = RevokeCloudErrors[keyof RevokeCloudErrors];
+
+export type RevokeCloudResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type RevokeCloudResponse = RevokeCloudResponses[keyof RevokeCloudResponses];
+
+export type GrantCloudData = {
+    body?: never;
+    path: {
+        /**
+         * Cloud name
+         */
+        cloud: string;
+        /**
+         * Name of the project the cloud is granted to
+         */
+        grantee: string;
+    };
+    query?: never;
+    url: '/v1/clouds/{cloud}/grants/{grantee}';
+};
+
+export type GrantCloudErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type GrantCloudError = GrantCloudErrors[keyof GrantCloudErrors];
+
+export type GrantCloudResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type GrantCloudResponse = GrantCloudResponses[keyof GrantCloudResponses];
+
+export type ListProjectCloudsData = {
+    body?: never;
+    path: {
+        /**
+         * Project name
+         */
+        project: string;
+    };
+    query?: never;
+    url: '/v1/projects/{project}/clouds';
+};
+
+export type ListProjectCloudsErrors = {
+    /**
+     * Malformed request: body, query or header (problem details name the field)
+     */
+    400: Problem;
+    /**
+     * Missing or invalid token
+     */
+    401: Problem;
+    /**
+     * The token lacks the role this needs
+     */
+    403: Problem;
+    /**
+     * Not found (another project’s resources answer 404 too)
+     */
+    404: Problem;
+    /**
+     * Too many requests from this token; Retry-After says when to come back
+     */
+    429: Problem;
+    /**
+     * Unexpected server error
+     */
+    500: Problem;
+};
+
+export type ListProjectCloudsError = ListProjectCloudsErrors[keyof ListProjectCloudsErrors];
+
+export type ListProjectCloudsResponses = {
+    /**
+     * OK
+     */
+    200: CloudList;
+};
+
+export type ListProjectCloudsResponse = ListProjectCloudsResponses[keyof ListProjectCloudsResponses];
 
 export type ListOperationsData = {
     body?: never;

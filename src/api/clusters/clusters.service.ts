@@ -318,7 +318,11 @@ export class ClustersService {
     }
     if (problems.length === 0) {
       const provider = this.providers.get(spec.provider);
-      if (provider) problems.push(...(await provider.preflight(spec, current?.spec)));
+      const context = {
+        projectId: project.id,
+        ...(current ? { clusterId: current.id, current: current.spec } : {}),
+      };
+      if (provider) problems.push(...(await provider.preflight(spec, context)));
     }
     if (problems.length > 0)
       throw new ValidationError('the cluster spec cannot be accepted', problems);

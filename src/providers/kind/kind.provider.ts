@@ -9,6 +9,7 @@ import type {
   InfrastructureProvider,
   InfrastructureState,
   MachineRequest,
+  PreflightContext,
   ProviderMachine,
   ProviderVersion,
   TaggedResource,
@@ -70,11 +71,11 @@ export class KindProvider implements InfrastructureProvider {
     return kindVersions(this.images);
   }
 
-  async preflight(spec: ClusterSpec, current?: ClusterSpec): Promise<FieldProblem[]> {
+  async preflight(spec: ClusterSpec, context?: PreflightContext): Promise<FieldProblem[]> {
     const tools = await this.options.tools.check();
     return [
       ...tools.problems.map((message) => ({ field: 'spec.provider', message })),
-      ...kindSpecProblems(spec, current, this.images),
+      ...kindSpecProblems(spec, context?.current, this.images),
     ];
   }
 

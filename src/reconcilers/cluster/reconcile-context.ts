@@ -28,6 +28,8 @@ export interface ReconcileContext {
   existing: MachineRecord[];
   endpoint?: string;
   readyNodes?: Set<string>;
+  /** Nodes registered with the tenant API server, Ready or not. */
+  joinedNodes?: Set<string>;
   /** Soonest moment (epoch ms) a booting machine should be ready, from provider hints. */
   bootDeadline?: number;
   conditions: Condition[];

@@ -55,7 +55,7 @@ export async function reconcileDeleteInfrastructure(ctx: ReconcileContext): Prom
 
 /** Delete is complete only when the provider lists nothing tagged for the cluster. */
 export async function reconcileVerifyDeleted(ctx: ReconcileContext): Promise<PhaseResult> {
-  const left = await ctx.provider.listTaggedResources(ctx.cluster.id);
+  const left = await ctx.provider.listTaggedResources(ctx.cluster.id, ctx.ref);
   if (left.length === 0) {
     await ctx.progress.done(StepNames.verifyDeleted);
     return DONE;

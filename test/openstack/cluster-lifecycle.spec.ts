@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { listClusterResources } from '../../src/providers/openstack/teardown.js';
+import { clusterTag } from '../../src/providers/openstack/names.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
+import { eventually, httpClient } from '../support/http.js';
+import { DEMO, demoClients, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
+
+const KEK = `test-1:${randomBytes(32).toString('base64')}`;
+
+describe('an openstack cluster on the real testbed, through the API', () => {
+  let server: RunningServer;
+  let drop: () => Promise<void>;
+  let api: ReturnType<typeof httpClient>;
+  const clients = demoClients();
+  let clusterId = '';
+
+  beforeAll(async () => {
+    await requireTestbed();
+    const db = await createTestDatabase();
+    drop = db.drop;
+    server = await startServer(
+      'all',
+      testConfig({
+        KAAS_DATABASE_URL: db.url,
+        KAAS_PROVIDERS: 'fake,openstack',
+        KAAS_KEK: KEK,
+        KAAS_OPENSTACK_NODE_JOIN_TIMEOUT_SECONDS: '5',
+        KAAS_RETRY_MAX_SECONDS: '2',
+      }),
+    );
+    api = httpClient(server.url, ADMIN_TOKEN);
+    expect((await api('POST', '/v1/projects', { body: { name: 'ml' } })).status).toBe(201);
+    const cloud = await api('POST', '/v1/clouds', {
+      body: { name: 'testbed', authUrl: TESTBED_AUTH_URL, region: 'RegionOne', credentials: DEMO },
+    });
+    expect(cloud.status).toBe(201);
+    expect((await api('PUT', '/v1/clouds/testbed/grants/ml')).status).toBe(204);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await drop?.();
+  });
+
+  async function cluster() {
+    return (await api('GET', '/v1/projects/ml/clusters/on-os')).body;
+  }
+
+  async function settledOperation(id: string) {
+    return eventually(
+      () => api('GET', `/v1/projects/ml/operations/${id}`),
+      (a) => ['Succeeded', 'Failed', 'Cancelled'].includes(a.body.status),
+      400_000,
+    );
+  }
+
+  const condition = (c: { status: { conditions: { type: string }[] } }, type: string) =>
+    c.status.conditions.find((x) => x.type === type) as
+      { status: string; reason: string; message: string } | undefined;
+
+  it('creates network, load balancer and servers, and says honestly that no node joined', async () => {
+    const created = await api('POST', '/v1/projects/ml/clusters', {
+      body: {
+        name: 'on-os',
+        spec: {
+          provider: 'openstack',
+          controlPlane: { replicas: 1, flavor: 'm1.small' },
+          nodePools: [{ name: 'workers', replicas: 1, flavor: 'm1.small' }],
+          openstack: { cloud: 'testbed', image: 'ubuntu-22.04-kube-v1.30.4', floatingIp: true },
+        },
+      },
+    });
+    expect(created.status).toBe(202);
+    clusterId = created.body.clusterId;
+    const op = await settledOperation(created.body.id);
+    // The servers are fake: they never run kubeadm, so the API never serves and nodes never join.
+    expect(op.body.status).toBe('Failed');
+    expect(`${op.body.error.reason}: ${op.body.error.message}`).toMatch(/^NodesNotJoined: /);
+
+    const servers = await clients.nova.listServers({ tags: clusterTag(clusterId) });
+    expect(servers.map((s) => s.status)).toEqual(['ACTIVE', 'ACTIVE']);
+    const [lb] = await clients.octavia.listLoadBalancers({ tags: clusterTag(clusterId) });
+    expect(lb?.provisioning_status).toBe('ACTIVE');
+    const c = await cluster();
+    expect(condition(c, 'InfrastructureReady')?.status).toBe('True');
+    expect(condition(c, 'ControlPlaneReady')?.status).toBe('True');
+    expect(condition(c, 'NodePoolsReady')?.status).toBe('True');
+    expect(condition(c, 'NodesJoined')).toMatchObject({
+      status: 'False',
+      reason: 'APIServerUnreachable',
+    });
+    expect(c.status.endpoint).toMatch(/^203\.0\.113\.\d+:6443$/);
+    const machines = (await api('GET', '/v1/projects/ml/clusters/on-os/machines')).body.items;
+    expect(machines.map((m: { phase: string }) => m.phase)).toEqual(['Running', 'Running']);
+    // The admin kubeconfig points at the floating IP, signed by the cluster CA kaas keeps.
+    const kubeconfig = await api('GET', '/v1/projects/ml/clusters/on-os/kubeconfig');
+    expect(kubeconfig.status).toBe(200);
+    expect(kubeconfig.body.kubeconfig).toContain(`server: https://${c.status.endpoint}`);
+  });
+
+  it('refuses at request time a scale the cloud project’s quota cannot hold', async () => {
+    const answer = await api('POST', '/v1/projects/ml/clusters/on-os/nodePools/workers/scale', {
+      body: { replicas: 60 },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors[0].message).toMatch(/instances quota is exceeded/);
+  });
+
+  it('scales a pool out and in: servers are added and removed', async () => {
+    const out = await api('POST', '/v1/projects/ml/clusters/on-os/nodePools/workers/scale', {
+      body: { replicas: 3 },
+    });
+    expect(out.status).toBe(202);
+    await settledOperation(out.body.id);
+    const afterOut = await clients.nova.listServers({ tags: clusterTag(clusterId) });
+    expect(afterOut.filter((s) => s.status === 'ACTIVE')).toHaveLength(4);
+
+    const inward = await api('POST', '/v1/projects/ml/clusters/on-os/nodePools/workers/scale', {
+      body: { replicas: 1 },
+    });
+    expect(inward.status).toBe(202);
+    await settledOperation(inward.body.id);
+    await eventually(
+      () => clients.nova.listServers({ tags: clusterTag(clusterId) }),
+      (servers) => servers.length === 2,
+      60_000,
+    );
+  });
+
+  it('deletes everything it made: no resource of any kind is left tagged for the cluster', async () => {
+    const deleted = await api('DELETE', '/v1/projects/ml/clusters/on-os');
+    expect(deleted.status).toBe(202);
+    const op = await settledOperation(deleted.body.id);
+    expect(op.body.status).toBe('Succeeded');
+    expect(await listClusterResources(clients, clusterId)).toEqual([]);
+    const tag = clusterTag(clusterId);
+    for (const collection of [
+      'networks',
+      'subnets',
+      'routers',
+      'ports',
+      'security-groups',
+      'floatingips',
+    ] as const) {
+      expect(await clients.neutron.list(collection, { tags: tag })).toEqual([]);
+    }
+    expect(await clients.nova.listServers({ tags: tag })).toEqual([]);
+    expect(await clients.octavia.listLoadBalancers({ tags: tag })).toEqual([]);
+  });
+});

@@ -1,0 +1,106 @@
+import type { CloudConnection } from '../../src/providers/openstack/cloud.js';
+import { openstackClients, type OpenStackClients } from '../../src/providers/openstack/clients.js';
+import { KeystoneSession, type SessionOptions } from '../../src/providers/openstack/keystone.js';
+
+/**
+ * The OpenStack testbed in ../shared/openstack-testbed (scripts/services.sh openstack brings it
+ * up): Keystone on 127.0.0.1:5000, fixed test users, region RegionOne.
+ */
+export const TESTBED_AUTH_URL =
+  process.env.KAAS_TEST_OPENSTACK_AUTH_URL ?? 'http://127.0.0.1:5000/v3';
+
+export const DEMO = {
+  type: 'password' as const,
+  username: 'demo',
+  password: 'testbed-demo',
+  userDomainName: 'Default',
+  projectName: 'demo',
+  projectDomainName: 'Default',
+};
+
+export const ADMIN = {
+  ...DEMO,
+  username: 'admin',
+  password: 'testbed-admin',
+  projectName: 'admin',
+};
+
+export function demoConnection(
+  credentials: CloudConnection['credentials'] = DEMO,
+): CloudConnection {
+  return { authUrl: TESTBED_AUTH_URL, region: 'RegionOne', interface: 'public', credentials };
+}
+
+export function demoClients(options: SessionOptions = {}): OpenStackClients {
+  return openstackClients(new KeystoneSession(demoConnection(), options));
+}
+
+export function adminClients(): OpenStackClients {
+  return openstackClients(new KeystoneSession(demoConnection(ADMIN)));
+}
+
+/** Fails at once, with what to run, when the testbed is down. */
+export async function requireTestbed(): Promise<void> {
+  try {
+    const response = await fetch(TESTBED_AUTH_URL);
+    if (response.status < 500) return;
+  } catch (error) {
+    throw new Error(
+      `the OpenStack testbed does not answer at ${TESTBED_AUTH_URL} (${String(error)}): run bash scripts/services.sh openstack`,
+      { cause: error },
+    );
+  }
+  throw new Error(`the OpenStack testbed at ${TESTBED_AUTH_URL} is unhealthy`);
+}
+
+/**
+ * A testbed project with no room for servers or networks (instances 0, networks 0) and a
+ * member user, made as admin if missing: where exhausted quota is real. Idempotent.
+ */
+export const QUOTA_USER = {
+  ...DEMO,
+  username: 'kaas-quota-test',
+  password: 'kaas-quota-test',
+  projectName: 'kaas-quota-test',
+};
+
+export async function ensureQuotaProject(): Promise<void> {
+  const admin = new KeystoneSession(demoConnection(ADMIN));
+  const identity = async <T>(method: string, url: string, data?: unknown) =>
+    (await admin.request<T>('identity', { method, url, ...(data ? { data } : {}) })).data;
+  const name = QUOTA_USER.projectName;
+  type Named = { id: string };
+  const project =
+    (await identity<{ projects: Named[] }>('GET', `/projects?name=${name}`)).projects[0] ??
+    (
+      await identity<{ project: Named }>('POST', '/projects', {
+        project: { name, domain_id: 'default' },
+      })
+    ).project;
+  const user =
+    (await identity<{ users: Named[] }>('GET', `/users?name=${QUOTA_USER.username}`)).users[0] ??
+    (
+      await identity<{ user: Named }>('POST', '/users', {
+        user: {
+          name: QUOTA_USER.username,
+          password: QUOTA_USER.password,
+          domain_id: 'default',
+          default_project_id: project.id,
+        },
+      })
+    ).user;
+  for (const role of ['member', 'load-balancer_member']) {
+    const [found] = (await identity<{ roles: Named[] }>('GET', `/roles?name=${role}`)).roles;
+    if (found) await identity('PUT', `/projects/${project.id}/users/${user.id}/roles/${found.id}`);
+  }
+  await admin.request('compute', {
+    method: 'PUT',
+    url: `/os-quota-sets/${project.id}`,
+    data: { quota_set: { instances: 0 } },
+  });
+  await admin.request('network', {
+    method: 'PUT',
+    url: `/v2.0/quotas/${project.id}`,
+    data: { quota: { network: 0 } },
+  });
+}
