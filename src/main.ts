@@ -1,14 +1,16 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/config.js';
-import { startServer } from './server.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { loadKeyRing } from './security/key-ring.js';
+import { rotateKeys } from './security/rotate-keys.js';
+import { openConfiguredDatabase, startServer } from './server.js';
 import type { ProcessRole } from './app.module.js';
 
 const ROLES: ProcessRole[] = ['api', 'worker', 'all'];
 
 async function main(): Promise<void> {
-  const role = (process.argv[2] ?? 'all') as ProcessRole;
-  if (!ROLES.includes(role)) {
-    process.stderr.write(`usage: kaas [api|worker|all]   (got "${role}")\n`);
+  const command = process.argv[2] ?? 'all';
+  if (command !== 'rotate-keys' && !ROLES.includes(command as ProcessRole)) {
+    process.stderr.write(`usage: kaas [api|worker|all|rotate-keys]   (got "${command}")\n`);
     process.exit(2);
   }
   let config;
@@ -21,8 +23,32 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  if (command === 'rotate-keys') return rotateKeysCommand(config);
+  const role = command as ProcessRole;
   const server = await startServer(role, config);
   process.stdout.write(`kaas ${role} listening on ${server.url} (docs at ${server.url}/docs)\n`);
+}
+
+/**
+ * `kaas rotate-keys`: with KAAS_KEK set to the new key and the old one in KAAS_KEK_PREVIOUS,
+ * re-wraps every secret at rest under the new key and says what is left under another.
+ */
+async function rotateKeysCommand(config: Config): Promise<void> {
+  const keyRing = loadKeyRing(config);
+  if (!keyRing) {
+    process.stderr.write('kaas rotate-keys: no key-encryption key; set KAAS_KEK\n');
+    process.exit(2);
+  }
+  const database = await openConfiguredDatabase(config);
+  try {
+    const report = await rotateKeys(database.db, keyRing);
+    process.stdout.write(
+      `rotate-keys: ${report.examined} secrets, ${report.rewrapped} re-wrapped under "${keyRing.current.id}", ${report.remaining} still under another key\n`,
+    );
+    if (report.remaining > 0) process.exitCode = 1;
+  } finally {
+    await database.close();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -191,7 +191,7 @@ export function rewrapSecret(envelope: string, keyring: KeyRing): string {
   }
 }
 
-function parseEnvelope(envelope: string): Envelope {
+export function parseEnvelope(envelope: string): Envelope {
   let json: unknown;
   try {
     json = JSON.parse(envelope);
