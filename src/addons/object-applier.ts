@@ -1,8 +1,9 @@
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { TransientError } from '../domain/errors.js';
 import { kubeMessage } from '../kube/kube-errors.js';
 import { describeRef, refOf } from '../kube/object-ref.js';
-import { FIELD_MANAGER, type TenantKubeClient } from '../kube/tenant-client.js';
+import type { TenantKubeClient } from '../kube/tenant-client.js';
+import { serverSideApply } from '../kube/apply.js';
 
 /**
  * Server-side apply of one object with field manager `kaas`, taking ownership of conflicting
@@ -12,14 +13,7 @@ import { FIELD_MANAGER, type TenantKubeClient } from '../kube/tenant-client.js';
 export class ObjectApplier {
   async apply(client: TenantKubeClient, object: KubernetesObject): Promise<void> {
     try {
-      await client.objects.patch(
-        object,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        true,
-        PatchStrategy.ServerSideApply,
-      );
+      await serverSideApply(client, object);
     } catch (error) {
       throw new TransientError(
         `apply of ${describeRef(refOf(object))}: ${kubeMessage(error)}`,

@@ -86,6 +86,30 @@ const addonVersion = z
   .max(32)
   .regex(/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/, 'a version such as 1.0.0');
 
+/** Keys of add-on configuration: any text but control characters (which jsonb cannot keep). */
+const configKey = plainText(1, 253);
+
+/**
+ * A JSON value of add-on configuration, as deep as Helm values go, with no control characters
+ * in its strings or keys.
+ */
+export type ConfigValue =
+  string | number | boolean | null | ConfigValue[] | { [key: string]: ConfigValue };
+export const configValue: z.ZodType<ConfigValue> = z
+  .lazy(() =>
+    z.union([
+      plainText(0, 16_384),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(configValue).max(256),
+      z.record(configKey, configValue),
+    ]),
+  )
+  .meta({ id: 'AddonConfigValue' });
+
+const addonConfig = z.record(configKey, configValue);
+
 /**
  * One add-on's wishes. `enabled` absent means the catalogue's default for this cluster (the
  * load balancer on, the GPU operator on when a pool has GPUs); `version` absent means the
@@ -95,7 +119,7 @@ const addonVersion = z
 export const addonSpecSchema = z.strictObject({
   enabled: z.boolean().optional(),
   version: addonVersion.optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
+  config: addonConfig.optional(),
 });
 export type AddonSpec = z.output<typeof addonSpecSchema>;
 
@@ -163,7 +187,7 @@ export const clusterSpecPatchSchema = z.strictObject({
         .strictObject({
           enabled: z.boolean().nullable().optional(),
           version: addonVersion.nullable().optional(),
-          config: z.record(z.string(), z.unknown()).nullable().optional(),
+          config: addonConfig.nullable().optional(),
         })
         .nullable(),
     )

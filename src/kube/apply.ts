@@ -51,16 +51,24 @@ export async function applyManifests(
   return { applied };
 }
 
+/** Server-side apply of one object as field manager `kaas`, taking over conflicting fields. */
+export async function serverSideApply(
+  client: TenantKubeClient,
+  object: KubernetesObject,
+): Promise<void> {
+  await client.objects.patch(
+    object,
+    undefined,
+    undefined,
+    FIELD_MANAGER,
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+}
+
 async function applyOne(client: TenantKubeClient, object: KubernetesObject) {
   try {
-    await client.objects.patch(
-      object,
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+    await serverSideApply(client, object);
   } catch (error) {
     const where = `${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
     throw new Error(`apply of ${object.kind} ${where}: ${kubeMessage(error)}`, { cause: error });

@@ -92,7 +92,7 @@ export interface RouteDoc {
     required?: boolean;
     schema?: Record<string, unknown>;
   }[];
-  /** Statuses of errors this route can answer besides 400, 401, 403, 404, 429 and 500. */
+  /** Statuses of errors besides 400, 401, 403, 404, 429 and 500 (and 413 with a body). */
   errors?: number[];
   /** The success status when the handler does not set one. */
   defaultStatus?: number;
@@ -172,7 +172,9 @@ function responseDecorators(doc: RouteDoc): MethodDecorator[] {
     }),
   );
   const errors =
-    doc.access === 'public' ? [500] : [400, 401, 403, 404, 429, 500, ...(doc.errors ?? [])];
+    doc.access === 'public'
+      ? [500]
+      : [400, 401, 403, 404, 429, 500, ...(doc.body ? [413] : []), ...(doc.errors ?? [])];
   const problems = [...new Set(errors)].sort().map((status) =>
     ApiResponse({
       status,

@@ -89,17 +89,22 @@ describe('auto-repair on kwok through kaas', () => {
       (c) => c.type === 'RemediationAllowed',
     );
 
-  /** Turns auto-repair off or on, and waits until the monitor has read the change. */
-  async function setRepair(enabled: boolean) {
+  /**
+   * Turns auto-repair off or on and waits until the monitor has read the change; answers the
+   * Update Operation, which ends once every node is Ready.
+   */
+  async function setRepair(enabled: boolean): Promise<Operation> {
     const op = (await unwrap(
       client.updateCluster({ path, body: { spec: { autoRepair: { enabled } } } }),
     )) as Operation;
-    expect((await client.waitForOperation(project, op.id, { timeoutMs: 60_000 })).status).toBe(
-      'Succeeded',
-    );
     // The monitor reads clusters from the database every 10 s.
     await new Promise((r) => setTimeout(r, 12_000));
+    return op;
   }
+  const succeeded = async (op: Operation) =>
+    expect((await client.waitForOperation(project, op.id, { timeoutMs: 120_000 })).status).toBe(
+      'Succeeded',
+    );
 
   it('short-circuits when 3 of 5 workers are NotReady: no repair, and the cluster says why', async () => {
     const victims = (await workers()).slice(0, 3).map((m) => m.nodeName!);
@@ -112,7 +117,7 @@ describe('auto-repair on kwok through kaas', () => {
     expect(await repairs()).toEqual([]);
     // Healing one node at a time would lift the short-circuit while the others are still past
     // their timeout, and they would be repaired (rightly): repair is paused while they heal.
-    await setRepair(false);
+    const off = await setRepair(false);
     for (const node of victims) await healNode(tenant.core, node);
     await eventually(
       async () => (await tenant.listNodes()) ?? [],
@@ -120,7 +125,8 @@ describe('auto-repair on kwok through kaas', () => {
       60_000,
     );
     await eventually(remediation, (c) => c === undefined || c.status === 'True', 60_000);
-    await setRepair(true);
+    await succeeded(off);
+    await succeeded(await setRepair(true));
   });
 
   it('replaces one NotReady worker within the timeout plus boot time and a margin', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PolicyV1Api } from '@kubernetes/client-node';
 import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
-import { applyManifests } from '../../src/kube/apply.js';
+import { guardPodOn } from '../support/kwok.js';
 import { KwokProvider, clusterProcesses } from '../../src/providers/kwok/kwok.provider.js';
 import { startKaas, type KaasProcess } from '../support/process.js';
 import { TEST_REDIS_URL } from '../support/env.js';
@@ -127,7 +127,7 @@ describe('kwok clusters through the SDK', () => {
   it('holds a scale-down while a PodDisruptionBudget blocks the drain, naming the pod, then finishes', async () => {
     const machines = await unwrap(client.listMachines({ path, query: { pool: 'cpu' } }));
     const newest = machines.items.map((m) => m).sort((a, b) => b.id.localeCompare(a.id))[0]!;
-    await guardPodOn(newest.nodeName!);
+    await guardPodOn(tenant, newest.nodeName!);
     const op = await scale('cpu', 1);
     const blocked = await eventually(
       () => unwrap(client.getOperation({ path: { project, operation: op.id } })),
@@ -160,7 +160,7 @@ describe('kwok clusters through the SDK', () => {
     expect((await wait(patch as Operation)).status).toBe('Succeeded');
     const machines = await unwrap(client.listMachines({ path, query: { pool: 'cpu' } }));
     const newest = machines.items.sort((a, b) => b.id.localeCompare(a.id))[0]!;
-    await guardPodOn(newest.nodeName!);
+    await guardPodOn(tenant, newest.nodeName!);
     const final = await wait(await scale('cpu', 1));
     expect(final.status).toBe('Failed');
     expect(final.error).toMatchObject({ reason: 'DrainTimeout' });
@@ -198,33 +198,4 @@ describe('kwok clusters through the SDK', () => {
     expect(existsSync(dir)).toBe(false);
     expect(clusterProcesses(dir)).toEqual([]);
   });
-
-  async function guardPodOn(nodeName: string) {
-    await applyManifests(
-      tenant,
-      `
-apiVersion: v1
-kind: Namespace
-metadata: { name: pdb-test }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: guarded, namespace: pdb-test, labels: { app: guarded } }
-spec: { nodeName: ${nodeName}, containers: [{ name: c, image: busybox }] }
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: { name: guard, namespace: pdb-test }
-spec: { minAvailable: 1, selector: { matchLabels: { app: guarded } } }
-`,
-    );
-    await eventually(
-      () =>
-        tenant.config
-          .makeApiClient(PolicyV1Api)
-          .readNamespacedPodDisruptionBudget({ name: 'guard', namespace: 'pdb-test' }),
-      (pdb) => pdb.status?.currentHealthy === 1 && pdb.status?.disruptionsAllowed === 0,
-      30_000,
-    );
-  }
 });

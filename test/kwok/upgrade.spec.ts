@@ -11,7 +11,7 @@ import {
   type Operation,
 } from '../../sdk/src/index.js';
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
-import { applyManifests } from '../../src/kube/apply.js';
+import { guardPodOn } from '../support/kwok.js';
 import { KwokProvider, clusterProcesses } from '../../src/providers/kwok/kwok.provider.js';
 import { startKaas, type KaasProcess } from '../support/process.js';
 import { TEST_REDIS_URL } from '../support/env.js';
@@ -105,7 +105,7 @@ describe('rolling upgrade on kwok', () => {
   it('upgrades: control plane first on new binaries, machines one at a time, PDB holds, cancel, resume', async () => {
     const before = await machines();
     const guardedNode = before.find((m) => m.pool === 'guarded')!.nodeName!;
-    await guard(guardedNode);
+    await guardPodOn(tenant, guardedNode);
 
     // Ready, schedulable nodes of pool `surge`, as seen by a watch for the whole upgrade.
     const surge = await watchPool('surge');
@@ -216,35 +216,6 @@ describe('rolling upgrade on kwok', () => {
     const again = await client.resumeCluster({ path });
     expect(again.response?.status).toBe(200);
   });
-
-  async function guard(nodeName: string) {
-    await applyManifests(
-      tenant,
-      `
-apiVersion: v1
-kind: Namespace
-metadata: { name: pdb-test }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: guarded, namespace: pdb-test, labels: { app: guarded } }
-spec: { nodeName: ${nodeName}, containers: [{ name: c, image: busybox }] }
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: { name: guard, namespace: pdb-test }
-spec: { minAvailable: 1, selector: { matchLabels: { app: guarded } } }
-`,
-    );
-    await eventually(
-      () =>
-        tenant.config
-          .makeApiClient(PolicyV1Api)
-          .readNamespacedPodDisruptionBudget({ name: 'guard', namespace: 'pdb-test' }),
-      (pdb) => pdb.status?.currentHealthy === 1 && pdb.status?.disruptionsAllowed === 0,
-      30_000,
-    );
-  }
 
   /**
    * Watches a pool's nodes and keeps the fewest Ready, schedulable ones seen after any event.

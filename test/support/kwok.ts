@@ -1,4 +1,11 @@
-import { PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
+  type CoreV1Api,
+} from '@kubernetes/client-node';
+import { applyManifests } from '../../src/kube/apply.js';
+import { eventually } from './http.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,5 +88,38 @@ export async function healNode(core: CoreV1Api, name: string): Promise<void> {
   await core.patchNode(
     { name, body: { metadata: { annotations: { 'kwok.x-k8s.io/node': 'fake' } } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+/**
+ * A pod pinned to the node and a PodDisruptionBudget that allows it no disruption: a drain of
+ * that node is blocked until the budget goes. Waits until the budget says so.
+ */
+export async function guardPodOn(tenant: TenantKubeClient, nodeName: string): Promise<void> {
+  await applyManifests(
+    tenant,
+    `
+apiVersion: v1
+kind: Namespace
+metadata: { name: pdb-test }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: guarded, namespace: pdb-test, labels: { app: guarded } }
+spec: { nodeName: ${nodeName}, containers: [{ name: c, image: busybox }] }
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: { name: guard, namespace: pdb-test }
+spec: { minAvailable: 1, selector: { matchLabels: { app: guarded } } }
+`,
+  );
+  await eventually(
+    () =>
+      tenant.config
+        .makeApiClient(PolicyV1Api)
+        .readNamespacedPodDisruptionBudget({ name: 'guard', namespace: 'pdb-test' }),
+    (pdb) => pdb.status?.currentHealthy === 1 && pdb.status?.disruptionsAllowed === 0,
+    30_000,
   );
 }

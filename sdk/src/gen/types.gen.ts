@@ -50,6 +50,10 @@ export type NodePoolAutoRepair = {
     startupTimeoutSeconds?: number;
 };
 
+export type AddonConfigValue = string | number | boolean | null | Array<AddonConfigValue> | {
+    [key: string]: AddonConfigValue;
+};
+
 /**
  * A new cluster: its name in the project and its spec.
  */
@@ -96,7 +100,7 @@ export type ClusterCreateRequest = {
                 enabled?: boolean;
                 version?: string;
                 config?: {
-                    [key: string]: unknown;
+                    [key: string]: AddonConfigValue;
                 };
             };
         };
@@ -165,7 +169,7 @@ export type ClusterPatchRequest = {
                 enabled?: boolean | null;
                 version?: string | null;
                 config?: {
-                    [key: string]: unknown;
+                    [key: string]: AddonConfigValue;
                 } | null;
             } | null;
         };
@@ -325,7 +329,7 @@ export type Cluster = {
                 enabled?: boolean;
                 version?: string;
                 config?: {
-                    [key: string]: unknown;
+                    [key: string]: AddonConfigValue;
                 };
             };
         };
@@ -457,7 +461,7 @@ export type Plan = {
                 enabled?: boolean;
                 version?: string;
                 config?: {
-                    [key: string]: unknown;
+                    [key: string]: AddonConfigValue;
                 };
             };
         };
@@ -901,6 +905,10 @@ export type CreateProjectErrors = {
      */
     409: Problem;
     /**
+     * Body too large
+     */
+    413: Problem;
+    /**
      * Too many requests from this token; Retry-After says when to come back
      */
     429: Problem;
@@ -1050,6 +1058,10 @@ export type CreateTokenErrors = {
      * Not found (another project’s resources answer 404 too)
      */
     404: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
     /**
      * Too many requests from this token; Retry-After says when to come back
      */
@@ -1288,6 +1300,10 @@ export type CreateClusterErrors = {
      */
     409: Problem;
     /**
+     * Body too large
+     */
+    413: Problem;
+    /**
      * Well-formed but not acceptable (problem details name the field)
      */
     422: Problem;
@@ -1494,6 +1510,10 @@ export type UpdateClusterErrors = {
      */
     412: Problem;
     /**
+     * Body too large
+     */
+    413: Problem;
+    /**
      * Well-formed but not acceptable (problem details name the field)
      */
     422: Problem;
@@ -1574,6 +1594,10 @@ export type ScaleNodePoolErrors = {
      * Conflicts with the current state
      */
     409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
     /**
      * Well-formed but not acceptable (problem details name the field)
      */
@@ -1895,6 +1919,10 @@ export type RepairMachineErrors = {
      */
     409: Problem;
     /**
+     * Body too large
+     */
+    413: Problem;
+    /**
      * Too many requests from this token; Retry-After says when to come back
      */
     429: Problem;
@@ -2027,6 +2055,10 @@ export type CreateMlTaskErrors = {
      * Conflicts with the current state
      */
     409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
     /**
      * Well-formed but not acceptable (problem details name the field)
      */
@@ -2346,6 +2378,10 @@ export type CreateCloudErrors = {
      * Conflicts with the current state
      */
     409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
     /**
      * Well-formed but not acceptable (problem details name the field)
      */

@@ -1,7 +1,7 @@
 import type { TaggedResource } from '../infrastructure-provider.js';
 import type { OpenStackClients } from './clients.js';
 import { deleteServer } from './machines.js';
-import { deleteInfrastructure } from './teardown.js';
+import { deleteInfrastructure, NEUTRON_TAGGED_COLLECTIONS } from './teardown.js';
 
 const TAG = /^kaas-cluster-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
@@ -12,14 +12,7 @@ export async function taggedClusterIds(clients: OpenStackClients): Promise<Set<s
     ...(await nova.listServers({})),
     ...(await octavia.listLoadBalancers({})),
   ];
-  for (const collection of [
-    'floatingips',
-    'ports',
-    'routers',
-    'subnets',
-    'networks',
-    'security-groups',
-  ] as const) {
+  for (const collection of NEUTRON_TAGGED_COLLECTIONS) {
     tagged.push(...(await neutron.list(collection)));
   }
   const ids = new Set<string>();

@@ -5,6 +5,16 @@ import type { InfraTarget } from './infrastructure.js';
 import { clusterTag, Parts, resourceName } from './names.js';
 import type { NeutronCollection, NeutronResource } from './neutron.js';
 
+/** The Neutron resources kaas tags for a cluster, in the order they can be deleted. */
+export const NEUTRON_TAGGED_COLLECTIONS = [
+  'floatingips',
+  'ports',
+  'routers',
+  'subnets',
+  'networks',
+  'security-groups',
+] as const satisfies readonly NeutronCollection[];
+
 /**
  * Everything tagged for the cluster (or named for it, in case a crash came between a create
  * and its tag), by kind. Server groups carry no tags: they are found by their name.
@@ -21,14 +31,7 @@ export async function listClusterResources(
     found.push(...items.map((i) => ({ kind, id: i.id, name: i.name || i.id })));
   add('server', await nova.listServers({ tags: tag }));
   add('loadbalancer', await octavia.listLoadBalancers({ tags: tag }));
-  for (const collection of [
-    'floatingips',
-    'ports',
-    'routers',
-    'subnets',
-    'networks',
-    'security-groups',
-  ] as const) {
+  for (const collection of NEUTRON_TAGGED_COLLECTIONS) {
     add(collection, await taggedOrNamed(clients, collection, clusterId));
   }
   add(
