@@ -35,12 +35,19 @@ const gpuType = z
   .max(63)
   .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'a GPU product label such as nvidia-l4');
 
+/* eslint-disable no-control-regex -- keeping NUL out is what these patterns are for */
 const mountPath = z
   .string()
   .max(256)
-  .regex(/^\/[^:]*$/, 'an absolute path without ":"');
+  .regex(/^\/[^:\u0000]*$/, 'an absolute path without ":"');
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Any text but NUL, which neither the kaas API nor the Kubernetes API stores. */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000]*$/, 'must not contain NUL');
 
 /** Where data is read from or the model is written to: a URI handed to the code, or a claim. */
 const location = (defaultPath: string) =>
@@ -50,7 +57,7 @@ const location = (defaultPath: string) =>
       uri: z
         .string()
         .max(2048)
-        .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'a URI such as s3://bucket/path')
+        .regex(/^[a-z][a-z0-9+.-]*:\/\/[^\s\u0000]+$/, 'a URI such as s3://bucket/path')
         .optional(),
       /** A PersistentVolumeClaim in the task's namespace, mounted at mountPath. */
       claimName: z.string().max(253).regex(DNS_LABEL, 'a PersistentVolumeClaim name').optional(),
@@ -64,14 +71,18 @@ export const SCRATCH_KINDS = ['disk', 'memory', 'volume'] as const;
 
 export const mlTaskSpecSchema = z
   .strictObject({
-    image: z.string().min(1).max(512).regex(/^\S+$/, 'a container image reference without spaces'),
-    command: z.array(z.string().max(4096)).min(1).max(64),
-    args: z.array(z.string().max(4096)).max(256).optional(),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/^[^\s\u0000]+$/, 'a container image reference without spaces'),
+    command: z.array(text(4096)).min(1).max(64),
+    args: z.array(text(4096)).max(256).optional(),
     env: z
       .array(
         z.strictObject({
           name: z.string().max(128).regex(ENV_NAME, 'an environment variable name'),
-          value: z.string().max(32_768),
+          value: text(32_768),
         }),
       )
       .max(64)
@@ -201,3 +212,4 @@ export function durationSeconds(value: string): number {
   const [, h, m, s] = match;
   return parseInt(h ?? '0', 10) * 3600 + parseInt(m ?? '0', 10) * 60 + parseInt(s ?? '0', 10);
 }
+/* eslint-enable no-control-regex */
