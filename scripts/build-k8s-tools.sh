@@ -186,6 +186,8 @@ export CGO_ENABLED=0
 # -buildvcs=false: the modules live inside this git repository; VCS stamping would make the
 # binaries depend on the repository's commit. -mod=readonly: go.mod/go.sum are the pins.
 export GOFLAGS="-buildvcs=false -mod=readonly"
+# The Go toolchain's usual home, for shells whose PATH does not name it.
+command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 go_version="$(go version)"
 
 # Fail early when versions.env and a module's go.mod disagree.
