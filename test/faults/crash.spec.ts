@@ -55,7 +55,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
       KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
       KAAS_DATA_DIR: dataDir,
       KAAS_PROVIDERS: 'fake,kwok',
-      KAAS_FAKE_BOOT_SECONDS: '6',
+      KAAS_FAKE_BOOT_SECONDS: '8',
       KAAS_FAKE_DELETE_SECONDS: '1.5',
       KAAS_KWOK_BOOT_SECONDS: '1',
       KAAS_LEASE_SECONDS: '3',
@@ -186,7 +186,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
             },
           }),
         ),
-      9,
+      12,
     );
     expect({ status: created.status, error: created.error }).toEqual({ status: 'Succeeded' });
     const clusterId = created.clusterId;
@@ -202,7 +202,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
             body: { replicas: 8 },
           }),
         ),
-      9,
+      12,
       async (kill) => {
         // Redis crashes with the worker once: the queue's state is gone, the database is not.
         if (kill !== 0) return;
@@ -225,7 +225,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
             body: { spec: { kubernetesVersion: '1.37' } },
           }),
         ),
-      12,
+      16,
       async (kill) => {
         if (kill !== 1) return;
         await services.crash('postgres');
@@ -260,7 +260,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
               body: { replicas },
             }),
           ),
-        6,
+        8,
       );
       expect({ status: again.status, error: again.error }).toEqual({ status: 'Succeeded' });
       names = await expectNoDuplicates(clusterId, 3 + replicas);
@@ -270,7 +270,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
     const deleted = await withKills(
       'fake delete',
       () => unwrap(client.deleteCluster({ path: path('crash-fake') })),
-      6,
+      8,
     );
     expect({ status: deleted.status, error: deleted.error }).toEqual({ status: 'Succeeded' });
     const left = await query<{ kind: string; name: string }>(
@@ -293,6 +293,7 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
                 provider: 'kwok',
                 kubernetesVersion: '1.36',
                 nodePools: [{ name: 'w', replicas: 2 }],
+                addons: { 'load-balancer': { enabled: false } },
               },
             },
           }),

@@ -78,6 +78,8 @@ describe('MLTasks through the kaas API', () => {
                 taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
               },
             ],
+            // The test installs the MLTask CRD itself; the catalogue's add-ons are not its subject.
+            addons: { 'load-balancer': { enabled: false }, 'gpu-operator': { enabled: false } },
           },
         },
       }),

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../../auth/principal.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { isLive, type MachinePhase } from '../../domain/machine.js';
-import { planCluster } from '../../domain/plan.js';
+import { planCluster, StepNames } from '../../domain/plan.js';
 import type { DatabaseHandle, Db } from '../../persistence/database.js';
 import type { ProjectRecord } from '../../persistence/records.js';
 import { DATABASE, repositories } from '../../persistence/repositories.js';
@@ -58,7 +58,8 @@ export class ClusterActionsService {
       });
       const converged =
         cluster.status.phase === 'Running' &&
-        steps.every((s) => s.name === 'nodes-ready') &&
+        // Readiness and add-on checks are in every plan; anything else is work left.
+        steps.every((s) => s.name === StepNames.nodesReady || s.name === StepNames.addons) &&
         cluster.observedGeneration === cluster.generation;
       if (converged) return { status: 200, body: clusterView(cluster, project.name) } as const;
       const updated = await tx.clusters.updateSpec(
