@@ -5,7 +5,7 @@
 // clusters, containers and files in state.json (both in KAAS_STANDIN_DIR), refuses flags the
 // real CLIs do not have with their exit codes and messages, and prints what they print for the
 // subcommands kaas uses.
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -662,15 +662,21 @@ function inspect(flags, positional) {
   return out;
 }
 
+/** Replaced whole, so that a reader (the fake tenant API) never sees half a file. */
+function saveState() {
+  writeFileSync(`${statePath}.${process.pid}`, JSON.stringify(state, null, 2));
+  renameSync(`${statePath}.${process.pid}`, statePath);
+}
+
 // Last, so every table above is initialised before a command reads it.
 try {
   const out = tool === 'kind' ? kind(args) : docker(args);
-  writeFileSync(statePath, JSON.stringify(state, null, 2));
+  saveState();
   process.stdout.write(out);
   process.exit(0);
 } catch (error) {
   if (!(error instanceof Exit)) throw error;
-  writeFileSync(statePath, JSON.stringify(state, null, 2));
+  saveState();
   process.stdout.write(error.stdout);
   process.stderr.write(error.stderr);
   process.exit(error.code);
