@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
-import { startKaas, type KaasProcess } from '../support/process.js';
-import { TEST_REDIS_URL } from '../support/env.js';
-import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
+import { kwokKaasEnv, startKaas, type KaasProcess } from '../support/process.js';
+import { ADMIN_TOKEN } from '../support/factories.js';
 import { eventually } from '../support/http.js';
 import { breakNode, healNode } from '../support/kwok.js';
 
@@ -29,15 +28,7 @@ describe('auto-repair on kwok through kaas', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kaas-kwok-repair-'));
-    kaas = await startKaas('all', {
-      KAAS_DATA_DIR: dataDir,
-      KAAS_PROVIDERS: 'fake,kwok',
-      KAAS_KWOK_BOOT_SECONDS: String(BOOT_S),
-      KAAS_REDIS_URL: TEST_REDIS_URL,
-      KAAS_QUEUE_PREFIX: uniquePrefix(),
-      KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
-      KAAS_LOG_LEVEL: 'debug',
-    });
+    kaas = await startKaas('all', kwokKaasEnv(dataDir, BOOT_S));
     client = createKaasClient({ baseUrl: kaas.url, token: ADMIN_TOKEN });
     const op = (await unwrap(
       client.createCluster({

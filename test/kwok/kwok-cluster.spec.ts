@@ -7,9 +7,8 @@ import { createKaasClient, unwrap, type KaasClient, type Operation } from '../..
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
 import { guardPodOn } from '../support/kwok.js';
 import { KwokProvider, clusterProcesses } from '../../src/providers/kwok/kwok.provider.js';
-import { startKaas, type KaasProcess } from '../support/process.js';
-import { TEST_REDIS_URL } from '../support/env.js';
-import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
+import { kwokKaasEnv, startKaas, type KaasProcess } from '../support/process.js';
+import { ADMIN_TOKEN } from '../support/factories.js';
 import { eventually } from '../support/http.js';
 
 /** The two pools of the test cluster; only the CPU pool's drain timeout varies. */
@@ -39,15 +38,7 @@ describe('kwok clusters through the SDK', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kaas-kwok-e2e-'));
-    kaas = await startKaas('all', {
-      KAAS_DATA_DIR: dataDir,
-      KAAS_PROVIDERS: 'fake,kwok',
-      KAAS_KWOK_BOOT_SECONDS: '1',
-      KAAS_REDIS_URL: TEST_REDIS_URL,
-      KAAS_QUEUE_PREFIX: uniquePrefix(),
-      KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
-      KAAS_LOG_LEVEL: 'debug',
-    });
+    kaas = await startKaas('all', kwokKaasEnv(dataDir));
     client = createKaasClient({ baseUrl: kaas.url, token: ADMIN_TOKEN });
   });
 

@@ -82,3 +82,16 @@ export function embeddedKaasEnv(
     ...extra,
   };
 }
+
+/** Environment of a one-process kaas with the kwok provider, its clusters under `dataDir`. */
+export function kwokKaasEnv(dataDir: string, bootSeconds = 1): Record<string, string> {
+  return {
+    KAAS_DATA_DIR: dataDir,
+    KAAS_PROVIDERS: 'fake,kwok',
+    KAAS_KWOK_BOOT_SECONDS: String(bootSeconds),
+    KAAS_REDIS_URL: TEST_REDIS_URL,
+    KAAS_QUEUE_PREFIX: uniquePrefix(),
+    KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    KAAS_LOG_LEVEL: 'debug',
+  };
+}

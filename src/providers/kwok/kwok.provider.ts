@@ -147,12 +147,14 @@ export class KwokProvider implements InfrastructureProvider {
         'ControlPlaneUnavailable',
       );
     const client = TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
+    const endpoint = client.config.getCurrentCluster()?.server ?? '';
+    // Already on these binaries: the infrastructure phase, just before, saw the API answer.
+    if (this.kwokctl.controlPlaneVersion(name) === version) return { ready: true, endpoint };
+    let serving: string;
     try {
-      if (this.kwokctl.controlPlaneVersion(name) !== version) {
-        this.options.log?.(`kwok cluster ${name}: restarting the control plane on ${version}`);
-        await this.kwokctl.switchControlPlane(name, version, timeout);
-      }
-      await client.waitForApi(timeout);
+      this.options.log?.(`kwok cluster ${name}: restarting the control plane on ${version}`);
+      await this.kwokctl.switchControlPlane(name, version, timeout);
+      serving = await client.waitForApi(timeout);
     } catch (error) {
       if (error instanceof MissingToolError)
         throw new TerminalError('BinariesMissing', error.message);
@@ -161,15 +163,14 @@ export class KwokProvider implements InfrastructureProvider {
         'ControlPlaneUnavailable',
       );
     }
-    const serving = await client.serverVersion();
     if (serving !== `v${version}`) {
       return {
         ready: false,
-        message: `the API server answers as ${serving ?? 'nothing'}, waiting for v${version}`,
+        message: `the API server answers as ${serving}, waiting for v${version}`,
         retryAfterMs: 1_000,
       };
     }
-    return { ready: true, endpoint: client.config.getCurrentCluster()?.server ?? '' };
+    return { ready: true, endpoint };
   }
 
   async deleteClusterInfrastructure(cluster: ClusterRef): Promise<{ gone: boolean }> {
