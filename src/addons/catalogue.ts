@@ -65,7 +65,7 @@ const occm = {
   defaultConfig: { loadBalancer: { lbMethod: 'ROUND_ROBIN', createMonitor: true } },
   dropAdmissionWebhooks: false,
   notes:
-    'Octavia load balancers; the cloud-config Secret is built from the per-cluster application credential the OpenStack provider supplies',
+    'Octavia load balancers; the cloud-config Secret holds an application credential kaas makes for the cluster alone and deletes with it',
 };
 
 const KWOK_POOL = ['10.250.0.0/24'];

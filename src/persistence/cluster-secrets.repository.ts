@@ -23,6 +23,12 @@ export class ClusterSecretsRepository {
     return (await this.find(clusterId, name))!;
   }
 
+  async delete(clusterId: string, name: string): Promise<void> {
+    await this.db
+      .delete(clusterSecrets)
+      .where(and(eq(clusterSecrets.clusterId, clusterId), eq(clusterSecrets.name, name)));
+  }
+
   async deleteAll(clusterId: string): Promise<void> {
     await this.db.delete(clusterSecrets).where(eq(clusterSecrets.clusterId, clusterId));
   }

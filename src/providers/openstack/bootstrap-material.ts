@@ -50,6 +50,23 @@ export class BootstrapMaterial {
     await this.secret(clusterId, API_SERVED, () => Promise.resolve(new Date().toISOString()));
   }
 
+  /** A secret stored for the cluster under `name`, decrypted; undefined when none is. */
+  async find(clusterId: string, name: string): Promise<string | undefined> {
+    const stored = await this.secrets.find(clusterId, name);
+    return stored === undefined
+      ? undefined
+      : decryptSecret(stored, this.keyRing, { context: `cluster/${clusterId}/${name}` });
+  }
+
+  /** Stores `value` unless one is there already; answers the one kept. */
+  keep(clusterId: string, name: string, value: string): Promise<string> {
+    return this.secret(clusterId, name, () => Promise.resolve(value));
+  }
+
+  discard(clusterId: string, name: string): Promise<void> {
+    return this.secrets.delete(clusterId, name);
+  }
+
   forget(clusterId: string): Promise<void> {
     return this.secrets.deleteAll(clusterId);
   }

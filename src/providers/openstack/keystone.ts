@@ -21,6 +21,8 @@ interface ScopedToken {
   value: string;
   expiresAt: number;
   projectId: string;
+  /** The user the credentials stand for (an application credential's owner). */
+  userId: string;
   catalog: CatalogEntry[];
 }
 
@@ -77,6 +79,10 @@ export class KeystoneSession {
 
   async projectId(): Promise<string> {
     return (await this.scopedToken()).projectId;
+  }
+
+  async userId(): Promise<string> {
+    return (await this.scopedToken()).userId;
   }
 
   /** Signs in now, whatever is cached: how a cloud's credentials are checked. */
@@ -143,7 +149,8 @@ export class KeystoneSession {
         this.options.sleep,
       );
     } catch (error) {
-      if (error instanceof OpenStackHttpError && (error.status === 401 || error.status === 403)) {
+      // Keystone answers 404 for an application credential it does not know (deleted).
+      if (error instanceof OpenStackHttpError && [401, 403, 404].includes(error.status)) {
         throw new AuthenticationError(
           `Keystone at ${this.cloud.authUrl} refused the credentials (${error.status} ${error.detail})`,
         );
@@ -160,6 +167,7 @@ export class KeystoneSession {
       value,
       expiresAt: Date.parse(body.expires_at),
       projectId: body.project.id,
+      userId: body.user?.id ?? '',
       catalog: body.catalog ?? [],
     };
     return this.token;
@@ -170,6 +178,7 @@ interface KeystoneTokenBody {
   token?: {
     expires_at: string;
     project?: { id: string };
+    user?: { id: string };
     catalog?: CatalogEntry[];
   };
 }

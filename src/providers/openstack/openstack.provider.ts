@@ -13,6 +13,7 @@ import type {
   ProviderVersion,
 } from '../infrastructure-provider.js';
 import { createAdminKubeconfig } from '../../bootstrap/kubeconfig.js';
+import { ensureClusterApplicationCredential } from './application-credentials.js';
 import type { BootstrapMaterial } from './bootstrap-material.js';
 import type { CloudDirectory, RegisteredCloud } from './cloud-directory.js';
 import { openstackClients, type OpenStackClients } from './clients.js';
@@ -220,13 +221,34 @@ export class OpenStackProvider implements InfrastructureProvider {
     return kubeconfig;
   }
 
+  /**
+   * The load-balancer add-on's cloud-config: the cluster's own application credential (made
+   * on first use, deleted with the cluster), never kaas's credentials for the cloud.
+   */
+  async addonInputs(
+    cluster: ClusterRef,
+    addon: string,
+  ): Promise<Record<string, string> | undefined> {
+    if (addon !== 'load-balancer') return undefined;
+    const { clients, cloud } = await this.resolve(cluster);
+    const credential = await mapped(() =>
+      ensureClusterApplicationCredential(clients, this.options.bootstrap, cluster.id, cloud.name),
+    );
+    return {
+      authUrl: cloud.connection.authUrl,
+      region: cloud.connection.region,
+      applicationCredentialId: credential.id,
+      applicationCredentialSecret: credential.secret,
+    };
+  }
+
   private get bootTimeoutMs(): number {
     return this.options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
   }
 
   private async resolve(
     cluster: ClusterRef,
-  ): Promise<{ clients: OpenStackClients; target: InfraTarget }> {
+  ): Promise<{ clients: OpenStackClients; target: InfraTarget; cloud: RegisteredCloud }> {
     const spec = cluster.spec.openstack;
     if (!spec)
       throw new TerminalError('SpecIncomplete', 'an openstack cluster needs spec.openstack');
@@ -236,7 +258,7 @@ export class OpenStackProvider implements InfrastructureProvider {
         'CloudNotFound',
         `cloud "${spec.cloud}" is not registered any more; a platform administrator must register it again`,
       );
-    return { clients: this.clientsFor(cloud), target: { clusterId: cluster.id, spec } };
+    return { clients: this.clientsFor(cloud), target: { clusterId: cluster.id, spec }, cloud };
   }
 
   /** One session per cloud and credential revision: tokens are shared across clusters. */

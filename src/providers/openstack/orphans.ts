@@ -1,11 +1,15 @@
 import type { TaggedResource } from '../infrastructure-provider.js';
+import { listClusterApplicationCredentials } from './application-credentials.js';
 import type { OpenStackClients } from './clients.js';
 import { deleteServer } from './machines.js';
 import { deleteInfrastructure, NEUTRON_TAGGED_COLLECTIONS } from './teardown.js';
 
 const TAG = /^kaas-cluster-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
-/** Cluster ids found in the tags of servers, load balancers and Neutron resources. */
+/**
+ * Cluster ids found in the tags of servers, load balancers and Neutron resources, and in the
+ * names of application credentials (named like the tag).
+ */
 export async function taggedClusterIds(clients: OpenStackClients): Promise<Set<string>> {
   const { nova, octavia, neutron } = clients;
   const tagged: { tags?: string[] }[] = [
@@ -16,6 +20,10 @@ export async function taggedClusterIds(clients: OpenStackClients): Promise<Set<s
     tagged.push(...(await neutron.list(collection)));
   }
   const ids = new Set<string>();
+  for (const credential of await listClusterApplicationCredentials(clients)) {
+    const match = TAG.exec(credential.name);
+    if (match) ids.add(match[1]!);
+  }
   for (const resource of tagged) {
     for (const tag of resource.tags ?? []) {
       const match = TAG.exec(tag);

@@ -1,4 +1,8 @@
 import type { TaggedResource } from '../infrastructure-provider.js';
+import {
+  deleteClusterApplicationCredentials,
+  listClusterApplicationCredentials,
+} from './application-credentials.js';
 import type { OpenStackClients } from './clients.js';
 import { OpenStackHttpError } from './http.js';
 import type { InfraTarget } from './infrastructure.js';
@@ -38,6 +42,7 @@ export async function listClusterResources(
     'server-group',
     (await nova.listServerGroups()).filter((g) => g.name.startsWith(prefix)),
   );
+  found.push(...(await listClusterApplicationCredentials(clients, clusterId)));
   return found;
 }
 
@@ -83,7 +88,7 @@ async function tolerateInUse(work: () => Promise<unknown>): Promise<boolean> {
 /**
  * Deletes in dependency order, one layer per pass: floating IPs and the load balancer
  * (cascade) first, then ports, router interfaces and router, subnet and network, security
- * groups and the server group. Gone only when nothing of the cluster is listed any more.
+ * groups, the server group and the cluster's application credential. Gone only when nothing of the cluster is listed any more.
  */
 export async function deleteInfrastructure(
   clients: OpenStackClients,
@@ -113,6 +118,7 @@ export async function deleteInfrastructure(
   const prefix = resourceName(clusterId, '');
   for (const group of (await nova.listServerGroups()).filter((g) => g.name.startsWith(prefix)))
     await nova.deleteServerGroup(group.id);
+  await deleteClusterApplicationCredentials(clients, clusterId);
   const left = await listClusterResources(clients, clusterId);
   return { gone: left.length === 0, left };
 }
