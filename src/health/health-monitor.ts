@@ -134,7 +134,7 @@ export class HealthMonitor {
         watch.cluster = cluster;
         watch.machines = machines.get(cluster.id) ?? [];
         this.schedule(watch);
-        if ((watch.watcher?.consecutiveFailures() ?? 0) >= RECONNECT_AFTER_FAILURES)
+        if (!watch.watcher || watch.watcher.consecutiveFailures() >= RECONNECT_AFTER_FAILURES)
           reconnect.push(watch);
       } else fresh.push(this.newWatch(cluster, machines.get(cluster.id) ?? []));
     }
@@ -172,12 +172,16 @@ export class HealthMonitor {
     await Promise.all(Array.from({ length: this.options.connectConcurrency ?? 16 }, worker));
   }
 
-  /** Starts the node watch; a cluster that cannot be reached yet is tried at the next discovery. */
+  /**
+   * Starts the node watch; a cluster that cannot be reached yet is tried at the next discovery.
+   * Meanwhile it is still judged on what its provider reports (failed machines), not its nodes.
+   */
   private async connect(watch: ClusterWatch): Promise<void> {
     try {
       const target = await this.connector.connect(watch.cluster);
-      if (!target || watch.stopped) {
-        this.watches.delete(watch.cluster.id);
+      if (watch.stopped) return;
+      if (!target) {
+        this.schedule(watch);
         return;
       }
       const watcher = new NodeWatcher(
@@ -204,7 +208,7 @@ export class HealthMonitor {
       await watcher.start();
       this.schedule(watch);
     } catch (error) {
-      this.watches.delete(watch.cluster.id);
+      this.schedule(watch);
       this.logger.warn('cannot watch cluster', {
         clusterId: watch.cluster.id,
         error: String(error),
@@ -268,7 +272,7 @@ export class HealthMonitor {
   }
 
   private async evaluateNow(watch: ClusterWatch): Promise<void> {
-    if (watch.stopped || !watch.watcher) return;
+    if (watch.stopped) return;
     const now = this.now();
     const assessment = assessClusterHealth({
       clusterId: watch.cluster.id,

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openDatabase } from '../../src/persistence/database.js';
+import { PostgresFakeCloudStore } from '../../src/providers/fake/fake-cloud.store.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
@@ -11,12 +13,14 @@ import { eventually, httpClient } from '../support/http.js';
 describe('machine replacement through the API', () => {
   let server: RunningServer;
   let dropDatabase: () => Promise<void>;
+  let databaseUrl = '';
   let api: ReturnType<typeof httpClient>;
   const base = '/v1/projects/default/clusters';
 
   beforeAll(async () => {
     const db = await createTestDatabase();
     dropDatabase = db.drop;
+    databaseUrl = db.url;
     server = await startServer('all', testConfig({ KAAS_DATABASE_URL: db.url }));
     api = httpClient(server.url, ADMIN_TOKEN);
   }, 60_000);
@@ -145,5 +149,57 @@ describe('machine replacement through the API', () => {
     const busy = await api('POST', `${base}/rolling/resume`);
     expect(busy.status).toBe(409);
     await finished(scale.body.id);
+  });
+
+  it('replaces a machine its provider reports failed, unasked: a Repair for MachineFailed', async () => {
+    const created = await api('POST', base, {
+      body: {
+        name: 'failing',
+        spec: { provider: 'fake', nodePools: [{ name: 'w', replicas: 3 }] },
+      },
+    });
+    expect((await finished(created.body.id)).status).toBe('Succeeded');
+    const [victim] = (await machines('failing')).filter((m) => m.role === 'worker');
+    // What the cloud does to a server behind kaas's back (Nova's ERROR, a lost host).
+    const store = await openDatabase({ url: databaseUrl });
+    try {
+      await new PostgresFakeCloudStore(store.db).markFailed(
+        created.body.clusterId,
+        'machine',
+        victim!.name,
+        'host lost',
+      );
+    } finally {
+      await store.close();
+    }
+    const repair = await eventually(
+      async () =>
+        (
+          (await api('GET', '/v1/projects/default/operations?cluster=failing')).body.items as {
+            id: string;
+            type: string;
+            steps: { name: string; description: string }[];
+          }[]
+        ).find((o) => o.type === 'Repair'),
+      (o) => o !== undefined,
+      60_000,
+    );
+    expect(repair!.steps[0]).toMatchObject({ name: `replace/${victim!.name}` });
+    expect(repair!.steps[0]!.description).toContain('MachineFailed');
+    expect((await finished(repair!.id)).status).toBe('Succeeded');
+    const workers = (await machines('failing')).filter((m) => m.role === 'worker');
+    expect(workers).toHaveLength(3);
+    expect(workers.map((m) => m.name)).not.toContain(victim!.name);
+    expect(workers.every((m) => m.phase === 'Running')).toBe(true);
+    const events = (await api('GET', `${base}/failing/events`)).body.items as {
+      reason: string;
+      message: string;
+    }[];
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        reason: 'MachineFailed',
+        message: expect.stringContaining('host lost'),
+      }),
+    );
   });
 });

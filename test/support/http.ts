@@ -53,6 +53,6 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   } while (Date.now() < deadline);
   throw new Error(
-    `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last).slice(0, 2000)}`,
+    `condition not met within ${timeoutMs} ms; last value: ${String(JSON.stringify(last)).slice(0, 2000)}`,
   );
 }

@@ -13,6 +13,7 @@ import type { OperationsRepository } from '../../persistence/operations.reposito
 import type { ProviderRegistry } from '../../providers/infrastructure-provider.js';
 import { buildStatus } from './cluster-status.js';
 import type { ReconcileContext } from './reconcile-context.js';
+import { observeMachineFailures } from './phases/machine-failures.js';
 import { observeNodes } from './phases/nodes-ready.phase.js';
 import { retryDelayMs } from './backoff.js';
 import type { EventsRepository } from '../../persistence/events.repository.js';
@@ -218,6 +219,7 @@ export class ClusterReconciler {
     ctx: ReconcileContext & { closeTenant(): Promise<void> },
   ): Promise<ReconcileOutcome> {
     const { cluster } = ctx;
+    await observeMachineFailures(ctx);
     if (cluster.observedGeneration === 0) return { result: 'idle' };
     const ready = await observeNodes(ctx).catch(() => null);
     const running = ctx.existing.filter((m) => m.phase === 'Running');
