@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TerminalError, TransientError } from '../domain/errors.js';
 import type { AddonVariant, Artefact } from './catalogue-schema.js';
+
+/** The package root: this file is src/addons/ or dist/addons/, two levels below it. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ArtefactSourceOptions {
   /** KAAS_ADDON_MIRROR: `<component>/<componentVersion>/<file>` under this folder. */
@@ -48,6 +52,17 @@ export class ArtefactSource {
     variant: AddonVariant,
     artefact: Artefact,
   ): Promise<{ bytes: Buffer; from: string }> {
+    if (artefact.bundled) {
+      const path = join(PACKAGE_ROOT, artefact.bundled);
+      try {
+        return { bytes: await readFile(path), from: path };
+      } catch (error) {
+        throw new TerminalError(
+          'ArtefactMissing',
+          `add-on ${addon}: ${artefact.bundled} is missing from this installation: ${(error as Error).message}`,
+        );
+      }
+    }
     if (this.options.mirror) {
       const path = join(
         resolve(this.options.mirror),

@@ -3,7 +3,12 @@ import { PROVIDER_NAMES } from '../domain/cluster.js';
 import { DNS_LABEL } from '../domain/names.js';
 
 /** How a variant turns its artefacts and configuration into Kubernetes objects (src/addons/renderers). */
-export const RENDERERS = ['metallb', 'openstack-cloud-controller-manager', 'gpu-operator'] as const;
+export const RENDERERS = [
+  'metallb',
+  'openstack-cloud-controller-manager',
+  'gpu-operator',
+  'manifests',
+] as const;
 export type RendererName = (typeof RENDERERS)[number];
 
 export const artefactSchema = z.strictObject({
@@ -14,6 +19,14 @@ export const artefactSchema = z.strictObject({
    * configured. Absent when no public URL serves them (the artefact must then be mirrored).
    */
   url: z.url().startsWith('https://').optional(),
+  /**
+   * A file of this repository (`deploy/...`) for components kaas builds itself: read from the
+   * installed package, never from a mirror or the network, and still checked against sha256.
+   */
+  bundled: z
+    .string()
+    .regex(/^deploy\/[a-z0-9-]+\/[A-Za-z0-9._-]+$/, 'deploy/<folder>/<file>')
+    .optional(),
   sha256: z.string().regex(/^[a-f0-9]{64}$/, '64 lowercase hex digits'),
   type: z.enum(['manifest', 'helm-chart', 'example']),
 });

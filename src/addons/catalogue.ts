@@ -150,7 +150,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = catalogueSchema.parse([
       'Container-native L7 load balancing: traffic goes straight to Pod IPs, not through node ports.',
     category: 'ingress',
     availability: 'planned',
-    plannedNote: 'its controller and images are built in the Ingress v2 issue',
+    plannedNote: 'its controller and image are not released yet',
     defaultEnabled: 'never',
     versions: [],
   },
@@ -158,12 +158,42 @@ export const CATALOGUE: readonly CatalogueEntry[] = catalogueSchema.parse([
     name: 'mltask',
     title: 'MLTask',
     description:
-      'The MLTask resource and its controller: training jobs for ML engineers on GPU pools.',
+      'The MLTask resource and its controller: training jobs for ML engineers on GPU pools, part of the GPU stack.',
     category: 'ml',
-    availability: 'planned',
-    plannedNote: 'its CRD and controller are built in the MLTask issue',
-    defaultEnabled: 'never',
-    versions: [],
+    availability: 'available',
+    defaultEnabled: 'gpu-pools',
+    defaultVersion: '0.1.0',
+    versions: [
+      {
+        version: '0.1.0',
+        kubernetesVersions: KUBERNETES,
+        variants: [
+          {
+            providers: ['kwok', 'kind', 'openstack'],
+            component: 'mltask',
+            componentVersion: 'v0.1.0',
+            namespace: 'kaas-mltask',
+            renderer: 'manifests',
+            artefacts: [
+              {
+                file: 'crd.yaml',
+                bundled: 'deploy/mltask/crd.yaml',
+                sha256: 'efceeb76589b51897b2a1d1e8124539936c39a8f3c840d1c7420049c61dded47',
+                type: 'manifest',
+              },
+              {
+                file: 'controller.yaml',
+                bundled: 'deploy/mltask/controller.yaml',
+                sha256: '704dd6958b06235650346d4597c05c2ea255f6f36625051fe19f4c844aaeee2f',
+                type: 'manifest',
+              },
+            ],
+            defaultConfig: {},
+            notes: 'built from this repository (deploy/mltask); no mirror needed',
+          },
+        ],
+      },
+    ],
   },
 ]);
 

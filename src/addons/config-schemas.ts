@@ -31,10 +31,14 @@ const gpuOperatorConfig = z
   .record(z.string(), z.unknown())
   .refine((v) => !('namespaceOverride' in v), 'namespaceOverride cannot be set');
 
+/** Manifests shipped as they are take no configuration. */
+const noConfig = z.strictObject({});
+
 export const CONFIG_SCHEMAS = {
   metallb: metallbConfig,
   'openstack-cloud-controller-manager': occmConfig,
   'gpu-operator': gpuOperatorConfig,
+  manifests: noConfig,
 } as const satisfies Record<RendererName, z.ZodType>;
 
 export type MetallbConfig = z.output<typeof metallbConfig>;

@@ -258,7 +258,10 @@ describe('kaasctl against the real service', () => {
     expect(lines.find((l) => l.startsWith('load-balancer'))).toMatch(
       /available\s+1\.1\.0\s+1\.0\.0,1\.1\.0\s+always/,
     );
-    expect(lines.find((l) => l.startsWith('mltask'))).toMatch(/planned/);
+    expect(lines.find((l) => l.startsWith('ingress-v2'))).toMatch(/planned/);
+    expect(lines.find((l) => l.startsWith('mltask'))).toMatch(
+      /available\s+0\.1\.0\s+0\.1\.0\s+gpu-pools/,
+    );
   });
 
   it('exits 2 on usage errors', async () => {

@@ -42,7 +42,16 @@ describe('add-ons API', () => {
       [['openstack'], 'openstack-cloud-controller-manager', 'v1.36.0'],
     ]);
     expect(variants[0].artefacts[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(byName.mltask).toMatchObject({ availability: 'planned', versions: [] });
+    expect(byName['ingress-v2']).toMatchObject({ availability: 'planned', versions: [] });
+    expect(byName.mltask).toMatchObject({
+      availability: 'available',
+      defaultEnabled: 'gpu-pools',
+      defaultVersion: '0.1.0',
+    });
+    expect(byName.mltask.versions[0].variants[0].artefacts[0]).toMatchObject({
+      file: 'crd.yaml',
+      bundled: 'deploy/mltask/crd.yaml',
+    });
   });
 
   it('answers one add-on, 404 for an unknown one, 401 without a token', async () => {
@@ -65,8 +74,7 @@ describe('add-ons API', () => {
     expect(answer.body.errors).toEqual([
       {
         field: 'spec.addons.ingress-v2.enabled',
-        message:
-          'ingress-v2 cannot be enabled yet: its controller and images are built in the Ingress v2 issue',
+        message: 'ingress-v2 cannot be enabled yet: its controller and image are not released yet',
       },
     ]);
   });
@@ -101,11 +109,12 @@ describe('add-ons API', () => {
     expect(plan.body.spec.addons).toEqual({
       'load-balancer': { version: '1.1.0' },
       'gpu-operator': { version: '26.7.0' },
+      mltask: { version: '0.1.0' },
     });
     expect(plan.body.steps.at(-1)).toMatchObject({
       name: 'addons',
       description:
-        'Install or upgrade add-ons (load-balancer 1.1.0, gpu-operator 26.7.0) and remove any no longer wanted',
+        'Install or upgrade add-ons (load-balancer 1.1.0, gpu-operator 26.7.0, mltask 0.1.0) and remove any no longer wanted',
     });
     expect(plan.body.spec.nodePools[0].taints).toEqual([
       { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' },

@@ -75,6 +75,7 @@ describe('kwok clusters through the SDK', () => {
             addons: {
               'load-balancer': { enabled: false },
               'gpu-operator': { enabled: false },
+              mltask: { enabled: false },
             },
           },
         },

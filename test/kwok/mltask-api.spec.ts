@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
-import { applyManifests } from '../../src/kube/apply.js';
 import { MLTaskController } from '../../src/mltask/mltask.controller.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
 import { eventually } from '../support/http.js';
@@ -78,8 +77,12 @@ describe('MLTasks through the kaas API', () => {
                 taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
               },
             ],
-            // The test installs the MLTask CRD itself; the catalogue's add-ons are not its subject.
-            addons: { 'load-balancer': { enabled: false }, 'gpu-operator': { enabled: false } },
+            // MLTask comes later, through the add-on, once the 409 without it has been seen.
+            addons: {
+              'load-balancer': { enabled: false },
+              'gpu-operator': { enabled: false },
+              mltask: { enabled: false },
+            },
           },
         },
       }),
@@ -126,7 +129,25 @@ describe('MLTasks through the kaas API', () => {
   it('creates, lists, reads, shows logs of and deletes a task once the GPU stack is in', async () => {
     const { kubeconfig } = await unwrap(kaas.getKubeconfig({ path }));
     const tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
-    await applyManifests(tenant, readFileSync('deploy/mltask/crd.yaml', 'utf8'));
+    // kaas installs the CRD and the controller's Deployment as the mltask add-on; kwok runs no
+    // containers, so the controller itself runs here, in process, against the same API server.
+    const enable = await unwrap(
+      kaas.updateCluster({
+        path: { project, cluster: 'ml' },
+        body: { spec: { addons: { mltask: { enabled: true } } } },
+      }),
+    );
+    expect((await wait(enable as Operation)).status).toBe('Succeeded');
+    const status = await unwrap(kaas.getCluster({ path: { project, cluster: 'ml' } }));
+    expect(status.status.addons?.find((a) => a.name === 'mltask')).toMatchObject({
+      version: '0.1.0',
+      phase: 'Healthy',
+    });
+    const deployment = await tenant.apps.readNamespacedDeployment({
+      name: 'mltask-controller',
+      namespace: 'kaas-mltask',
+    });
+    expect(deployment.metadata!.labels!['kaas.dev/addon']).toBe('mltask');
     const config = new KubeConfig();
     config.loadFromString(kubeconfig);
     controller = new MLTaskController(config, { resyncMs: 2_000, log: quiet });

@@ -51,7 +51,7 @@ describe('add-ons phase', () => {
     const { ctx, flows } = harness({ nodePools: [{ name: 'g', replicas: 1, gpu: { count: 1 } }] });
     const first = await reconcileAddons(ctx);
     expect(first).toMatchObject({ done: false });
-    expect(flows).toEqual([['load-balancer', 'gpu-operator']]);
+    expect(flows).toEqual([['load-balancer', 'gpu-operator', 'mltask']]);
     await reconcileAddons(ctx);
     expect(flows).toHaveLength(1);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CATALOGUE, findAddon } from '../../../src/addons/catalogue.js';
@@ -22,6 +23,13 @@ const validate = (input: Partial<ClusterSpecInput>) =>
 
 const gpuPool = { name: 'gpu', replicas: 1, gpu: { count: 1 } };
 
+const allArtefacts = () =>
+  CATALOGUE.flatMap((e) =>
+    e.versions.flatMap((v) =>
+      v.variants.flatMap((variant) => variant.artefacts.map((artefact) => ({ variant, artefact }))),
+    ),
+  );
+
 describe('add-on catalogue', () => {
   it('pins every artefact to the digest the mirror publishes', () => {
     const sums = new Map(
@@ -33,24 +41,43 @@ describe('add-on catalogue', () => {
           return [path!.replace(/^\.\//, ''), digest!] as const;
         }),
     );
-    const pinned = CATALOGUE.flatMap((e) =>
-      e.versions.flatMap((v) =>
-        v.variants.flatMap((variant) =>
-          variant.artefacts.map((a) => [
-            `${variant.component}/${variant.componentVersion}/${a.file}`,
-            a.sha256,
-          ]),
-        ),
-      ),
-    );
+    const pinned = allArtefacts()
+      .filter(({ artefact }) => !artefact.bundled)
+      .map(({ variant, artefact }) => [
+        `${variant.component}/${variant.componentVersion}/${artefact.file}`,
+        artefact.sha256,
+      ]);
     expect(pinned.length).toBeGreaterThan(0);
     for (const [path, digest] of pinned) expect(sums.get(path!)).toBe(digest);
   });
 
-  it('lists ingress-v2 and mltask as planned, with no versions or artefacts', () => {
-    for (const name of ['ingress-v2', 'mltask']) {
-      expect(findAddon(name)).toMatchObject({ availability: 'planned', versions: [] });
+  it('pins every artefact this repository ships to the digest of its file here', () => {
+    const bundled = allArtefacts().filter(({ artefact }) => artefact.bundled);
+    expect(bundled.map(({ artefact }) => artefact.bundled)).toEqual([
+      'deploy/mltask/crd.yaml',
+      'deploy/mltask/controller.yaml',
+    ]);
+    for (const { artefact } of bundled) {
+      const digest = createHash('sha256')
+        .update(readFileSync(resolve(process.cwd(), artefact.bundled!)))
+        .digest('hex');
+      expect(`${artefact.bundled} ${digest}`).toBe(`${artefact.bundled} ${artefact.sha256}`);
     }
+  });
+
+  it('lists ingress-v2 as planned, with no versions or artefacts', () => {
+    expect(findAddon('ingress-v2')).toMatchObject({ availability: 'planned', versions: [] });
+  });
+
+  it('installs MLTask with the GPU operator: on clusters with a GPU pool, by default', () => {
+    expect(findAddon('mltask')).toMatchObject({
+      availability: 'available',
+      defaultEnabled: 'gpu-pools',
+    });
+    expect(
+      resolveAddons(validate({ nodePools: [gpuPool] }).spec).addons.map((a) => a.name),
+    ).toEqual(['load-balancer', 'gpu-operator', 'mltask']);
+    expect(resolveAddons(validate({}).spec).addons.map((a) => a.name)).toEqual(['load-balancer']);
   });
 
   it('offers every available add-on for both supported Kubernetes minors', () => {
@@ -95,7 +122,7 @@ describe('add-ons in a cluster spec', () => {
   it('turns the GPU operator on for a GPU pool, and taints and labels that pool', () => {
     const { spec: out, problems } = validate({ nodePools: [gpuPool] });
     expect(problems).toEqual([]);
-    expect(Object.keys(out.addons).sort()).toEqual(['gpu-operator', 'load-balancer']);
+    expect(Object.keys(out.addons).sort()).toEqual(['gpu-operator', 'load-balancer', 'mltask']);
     expect(out.nodePools[0]!.taints).toEqual([
       { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' },
     ]);
@@ -107,7 +134,17 @@ describe('add-ons in a cluster spec', () => {
       nodePools: [gpuPool],
       addons: { 'gpu-operator': { enabled: false }, 'load-balancer': { enabled: false } },
     });
-    expect(resolveAddons(out).addons).toEqual([]);
+    // A GPU stack brought by the user still gets MLTask unless that is turned off too.
+    expect(resolveAddons(out).addons.map((a) => a.name)).toEqual(['mltask']);
+    const { spec: none } = validate({
+      nodePools: [gpuPool],
+      addons: {
+        'gpu-operator': { enabled: false },
+        'load-balancer': { enabled: false },
+        mltask: { enabled: false },
+      },
+    });
+    expect(resolveAddons(none).addons).toEqual([]);
   });
 
   it('answers problems for planned, unknown, unsupported and misconfigured add-ons', () => {
