@@ -159,6 +159,7 @@ describe('add-ons on kwok clusters', () => {
     expect(await addonStatus('ml')).toEqual({
       'load-balancer': { name: 'load-balancer', version: '1.0.0', phase: 'Healthy' },
       'gpu-operator': { name: 'gpu-operator', version: '26.7.0', phase: 'Healthy' },
+      mltask: { name: 'mltask', version: '0.1.0', phase: 'Healthy' },
     });
     const conditions = (await cluster('ml')).status.conditions;
     expect(conditions.find((c: any) => c.type === 'AddonsReady')).toMatchObject({
@@ -185,6 +186,18 @@ describe('add-ons on kwok clusters', () => {
       expect.objectContaining({ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }),
     );
     expect(gpuNode.metadata!.labels!['nvidia.com/gpu.present']).toBe('true');
+    // MLTask, part of the GPU stack: its CRD served, its controller running beside the GPU pool.
+    const crds = tenant.config.makeApiClient(ApiextensionsV1Api);
+    const mltasks = await crds.readCustomResourceDefinition({ name: 'mltasks.ml.kaas.dev' });
+    expect(mltasks.status!.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Established', status: 'True' }),
+    );
+    const mlController = await tenant.apps.readNamespacedDeployment({
+      name: 'mltask-controller',
+      namespace: 'kaas-mltask',
+    });
+    expect(mlController.status!.availableReplicas).toBe(1);
+    expect(mlController.metadata!.labels!['kaas.dev/addon']).toBe('mltask');
   }, 420_000);
 
   async function ipAddressPool() {
@@ -244,7 +257,7 @@ describe('add-ons on kwok clusters', () => {
     });
     const op = await patchSpec('ml', { addons: { 'load-balancer': { enabled: false } } });
     expect(op).toMatchObject({ status: 'Succeeded' });
-    expect(Object.keys(await addonStatus('ml'))).toEqual(['gpu-operator']);
+    expect(Object.keys(await addonStatus('ml'))).toEqual(['gpu-operator', 'mltask']);
 
     const gone = async (read: () => Promise<unknown>) =>
       read().then(
@@ -280,8 +293,10 @@ describe('add-ons on kwok clusters', () => {
     expect(operator.metadata!.labels!['kaas.dev/addon']).toBe('gpu-operator');
     expect(KwokProvider.clusterName((await cluster('ml')).id)).toMatch(/^kaas-/);
   });
-  it('removes the GPU operator with its namespace, which holds nothing of anyone else', async () => {
-    const op = await patchSpec('ml', { addons: { 'gpu-operator': { enabled: false } } });
+  it('removes the GPU stack with its namespaces, which hold nothing of anyone else', async () => {
+    const op = await patchSpec('ml', {
+      addons: { 'gpu-operator': { enabled: false }, mltask: { enabled: false } },
+    });
     expect(op).toMatchObject({ status: 'Succeeded' });
     expect((await cluster('ml')).status.addons ?? []).toEqual([]);
     const crds = tenant.config.makeApiClient(ApiextensionsV1Api);
