@@ -44,6 +44,8 @@ export const configSchema = z.object({
     .optional(),
   KAAS_WORKER_CONCURRENCY: positiveInt(8),
   KAAS_RESYNC_INTERVAL_SECONDS: seconds(30),
+  /** How often every live cluster is observed even with nothing to do (failed machines). */
+  KAAS_OBSERVE_INTERVAL_SECONDS: seconds(60),
   KAAS_LEASE_SECONDS: seconds(30),
   KAAS_JOB_STALLED_SECONDS: seconds(30),
   KAAS_RETRY_BASE_SECONDS: seconds(2),

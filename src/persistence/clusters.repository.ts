@@ -150,6 +150,16 @@ export class ClustersRepository {
    * Clusters that need a reconcile even if their job was lost: an Operation still active, a
    * deletion not finished, or a lease left behind by a dead worker.
    */
+  /** Every cluster not deleted (deleting ones included), oldest first. */
+  async findLiveIds(): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: clusters.id })
+      .from(clusters)
+      .where(isNull(clusters.deletedAt))
+      .orderBy(asc(clusters.id));
+    return rows.map((r) => r.id);
+  }
+
   async findNeedingResync(limit: number): Promise<string[]> {
     const withActiveOperation = this.db
       .select({ id: operations.clusterId })

@@ -13,6 +13,8 @@ export interface JobPayloads {
   /** The add-ons flow's parent: runs once every child has finished, and wakes the cluster. */
   'addons-finished': { clusterId: string };
   'sweep-orphans': Record<string, never>;
+  /** Every live cluster looked at once, operation or not: what the provider says of its machines. */
+  'observe-clusters': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -22,6 +24,7 @@ export const JOB_QUEUE: Record<JobName, (typeof QUEUES)[keyof typeof QUEUES]> = 
   'reconcile-addon': QUEUES.addons,
   'addons-finished': QUEUES.addons,
   'sweep-orphans': QUEUES.maintenance,
+  'observe-clusters': QUEUES.maintenance,
 };
 
 /**
@@ -39,3 +42,4 @@ export function reconcileJobId(clusterId: string): string {
 
 export const RESYNC_SCHEDULER_ID = 'resync-clusters';
 export const SWEEP_SCHEDULER_ID = 'sweep-orphans';
+export const OBSERVE_SCHEDULER_ID = 'observe-clusters';

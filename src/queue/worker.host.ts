@@ -22,6 +22,7 @@ import {
   QUEUES,
   RESYNC_SCHEDULER_ID,
   SWEEP_SCHEDULER_ID,
+  OBSERVE_SCHEDULER_ID,
   type JobName,
   type JobPayloads,
 } from './jobs.js';
@@ -60,6 +61,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     },
     'sweep-orphans': async () => {
       await this.sweeper.sweep();
+    },
+    'observe-clusters': async () => {
+      const ids = await repositories(this.database.db).clusters.findLiveIds();
+      for (const id of ids) await this.queue.enqueue(id);
     },
   };
 
@@ -113,26 +118,30 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         },
       );
     }
-    const sweepEvery = this.config.KAAS_ORPHAN_SWEEP_INTERVAL_SECONDS * 1000;
-    if (sweepEvery > 0) {
-      await this.maintenance.upsertJobScheduler(
-        SWEEP_SCHEDULER_ID,
-        { every: sweepEvery },
-        {
-          name: 'sweep-orphans',
-          data: {},
-          opts: { removeOnComplete: true, removeOnFail: 100 },
-        },
-      );
-    } else {
-      await this.maintenance.removeJobScheduler(SWEEP_SCHEDULER_ID);
-    }
+    await this.schedule(SWEEP_SCHEDULER_ID, this.config.KAAS_ORPHAN_SWEEP_INTERVAL_SECONDS);
+    await this.schedule(OBSERVE_SCHEDULER_ID, this.config.KAAS_OBSERVE_INTERVAL_SECONDS);
     // Start by catching up on whatever a previous process left unfinished.
     void this.handleResync().catch((error: unknown) =>
       this.logger.warn(`initial resync failed: ${String(error)}`),
     );
     this.logger.log(
       `workers started (reconcile concurrency ${this.config.KAAS_WORKER_CONCURRENCY})`,
+    );
+  }
+
+  /** One job every `seconds` across all workers (BullMQ's scheduler); 0 removes it. */
+  private async schedule(
+    id: typeof SWEEP_SCHEDULER_ID | typeof OBSERVE_SCHEDULER_ID,
+    seconds: number,
+  ): Promise<void> {
+    if (seconds <= 0) {
+      await this.maintenance!.removeJobScheduler(id);
+      return;
+    }
+    await this.maintenance!.upsertJobScheduler(
+      id,
+      { every: seconds * 1000 },
+      { name: id, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
     );
   }
 

@@ -21,7 +21,10 @@ describe('machine replacement through the API', () => {
     const db = await createTestDatabase();
     dropDatabase = db.drop;
     databaseUrl = db.url;
-    server = await startServer('all', testConfig({ KAAS_DATABASE_URL: db.url }));
+    server = await startServer(
+      'all',
+      testConfig({ KAAS_DATABASE_URL: db.url, KAAS_OBSERVE_INTERVAL_SECONDS: '2' }),
+    );
     api = httpClient(server.url, ADMIN_TOKEN);
   }, 60_000);
 

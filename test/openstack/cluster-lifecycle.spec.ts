@@ -2,11 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { listClusterResources } from '../../src/providers/openstack/teardown.js';
-import { clusterTag } from '../../src/providers/openstack/names.js';
+import { clusterTag, portName } from '../../src/providers/openstack/names.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
 import { eventually, httpClient } from '../support/http.js';
-import { DEMO, demoClients, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
+import {
+  adminClients,
+  DEMO,
+  demoClients,
+  requireTestbed,
+  TESTBED_AUTH_URL,
+} from '../support/openstack.js';
 
 const KEK = `test-1:${randomBytes(32).toString('base64')}`;
 
@@ -29,6 +35,7 @@ describe('an openstack cluster on the real testbed, through the API', () => {
         KAAS_KEK: KEK,
         KAAS_OPENSTACK_NODE_JOIN_TIMEOUT_SECONDS: '5',
         KAAS_RETRY_MAX_SECONDS: '2',
+        KAAS_OBSERVE_INTERVAL_SECONDS: '3',
       }),
     );
     api = httpClient(server.url, ADMIN_TOKEN);
@@ -109,7 +116,7 @@ describe('an openstack cluster on the real testbed, through the API', () => {
     expect(answer.body.errors[0].message).toMatch(/instances quota is exceeded/);
   });
 
-  it('scales a pool out and in: servers are added and removed', async () => {
+  it('scales a pool out: servers are added', async () => {
     const out = await api('POST', '/v1/projects/ml/clusters/on-os/nodePools/workers/scale', {
       body: { replicas: 3 },
     });
@@ -117,7 +124,63 @@ describe('an openstack cluster on the real testbed, through the API', () => {
     await settledOperation(out.body.id);
     const afterOut = await clients.nova.listServers({ tags: clusterTag(clusterId) });
     expect(afterOut.filter((s) => s.status === 'ACTIVE')).toHaveLength(4);
+  });
 
+  it('replaces a server an admin put into ERROR, and leaves no trace of it', async () => {
+    const servers = await clients.nova.listServers({ tags: clusterTag(clusterId) });
+    const machines = (await api('GET', '/v1/projects/ml/clusters/on-os/machines')).body.items as {
+      name: string;
+      pool?: string;
+      phase: string;
+    }[];
+    const victim = machines.find((m) => m.pool === 'workers')!;
+    const server = servers.find((s) => s.name === victim.name)!;
+    // What `openstack server set --state error` does: Nova's admin reset-state action.
+    await adminClients().session.request('compute', {
+      method: 'POST',
+      url: `/servers/${server.id}/action`,
+      data: { 'os-resetState': { state: 'error' } },
+    });
+    // 1 of 4 machines unhealthy is under the 40 % short-circuit: the monitor asks for a repair.
+    const repair = await eventually(
+      async () =>
+        (
+          (await api('GET', '/v1/projects/ml/operations?cluster=on-os')).body.items as {
+            id: string;
+            type: string;
+            steps: { name: string; description: string }[];
+          }[]
+        ).find((o) => o.type === 'Repair'),
+      (o) => o !== undefined,
+      120_000,
+    );
+    expect(repair!.steps[0]).toMatchObject({ name: `replace/${victim.name}` });
+    expect(repair!.steps[0]!.description).toContain('MachineFailed');
+    const done = await settledOperation(repair!.id);
+    // The new server boots but, being fake, never joins: the same honest ending as the create.
+    expect(['Succeeded', 'Failed']).toContain(done.body.status);
+    if (done.body.status === 'Failed') expect(done.body.error.reason).toBe('NodesNotJoined');
+    await eventually(
+      () => clients.nova.listServers({ tags: clusterTag(clusterId) }),
+      (now) =>
+        now.length === 4 &&
+        now.every((s) => s.status === 'ACTIVE') &&
+        !now.some((s) => s.id === server.id || s.name === victim.name),
+      120_000,
+    );
+    const after = (await api('GET', '/v1/projects/ml/clusters/on-os/machines')).body.items as {
+      name: string;
+      pool?: string;
+    }[];
+    const workers = after.filter((m) => m.pool === 'workers');
+    expect(workers).toHaveLength(3);
+    expect(workers.map((m) => m.name)).not.toContain(victim.name);
+    // The failed server's port went with it: one port per server, none for the victim.
+    const ports = await clients.neutron.list('ports', { tags: clusterTag(clusterId) });
+    expect(ports.filter((p) => p.name === portName(victim.name))).toEqual([]);
+  });
+
+  it('scales a pool in: servers are removed', async () => {
     const inward = await api('POST', '/v1/projects/ml/clusters/on-os/nodePools/workers/scale', {
       body: { replicas: 1 },
     });

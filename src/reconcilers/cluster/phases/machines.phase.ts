@@ -110,7 +110,12 @@ async function rollOut(
   liveMembers: MachineRecord[],
 ): Promise<string> {
   const ready = await observeNodes(ctx);
-  if (ready === null) return 'waiting for the API server to answer before replacing machines';
+  // Without the API server no node can be judged: only machines the provider reports failed
+  // are known to serve nothing. They are replaced (removed, and new ones added within
+  // maxSurge); any other replacement waits for the API server.
+  const failed = liveMembers.filter((m) => m.phase === 'Failed' && isOutdated(m, group));
+  if (ready === null && failed.length === 0)
+    return 'waiting for the API server to answer before replacing machines';
   const decision = rolloutStep({
     desired: group.desired,
     maxSurge: group.maxSurge,
@@ -118,13 +123,17 @@ async function rollOut(
     machines: liveMembers.map((m) => ({
       id: m.id,
       outdated: isOutdated(m, group),
-      available: m.phase === 'Running' && ready.has(m.nodeName ?? ''),
+      available: m.phase === 'Running' && (ready?.has(m.nodeName ?? '') ?? false),
     })),
     removing: inGroup(ctx, group).filter((m) => m.phase === 'Deleting').length,
     ...(group.maxRemovalsInFlight !== undefined
       ? { maxRemovalsInFlight: group.maxRemovalsInFlight }
       : {}),
   });
+  if (ready === null) {
+    decision.remove = decision.remove.filter((id) => failed.some((m) => m.id === id));
+    decision.create = Math.min(decision.create, failed.length);
+  }
   for (const id of decision.remove) {
     const victim = liveMembers.find((m) => m.id === id)!;
     await setMachine(ctx, victim, { phase: 'Deleting', drainStartedAt: new Date() });
