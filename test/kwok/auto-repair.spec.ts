@@ -156,4 +156,36 @@ describe('auto-repair on kwok through kaas', () => {
     expect((await workers()).map((m) => m.name)).toContain(victim.name);
     await healNode(tenant.core, victim.nodeName!);
   });
+
+  it('replaces a machine that has no node past its startup timeout', async () => {
+    // A longer window allowance and a short startup timeout; every machine here is older.
+    const STARTUP_S = 20;
+    const policy = (await unwrap(
+      client.updateCluster({
+        path,
+        body: {
+          spec: { autoRepair: { maxRepairsPerWindow: 3, startupTimeoutSeconds: STARTUP_S } },
+        },
+      }),
+    )) as Operation;
+    await succeeded(policy);
+    const before = await repairs();
+    const victim = (await workers()).at(-1)!;
+    // As if its kubelet had never registered: the machine runs, the cluster has no such node.
+    await tenant.core.deleteNode({ name: victim.nodeName! });
+    const repair = await eventually(
+      async () => (await repairs()).filter((o) => !before.some((b) => b.id === o.id)),
+      (ops) => ops.length === 1,
+      90_000,
+    );
+    expect(repair[0]!.steps[0]).toMatchObject({ name: `replace/${victim.name}` });
+    expect(repair[0]!.steps[0]!.description).toContain('NodeNeverRegistered');
+    const done = await client.waitForOperation(project, repair[0]!.id, { timeoutMs: 120_000 });
+    expect(done.status).toBe('Succeeded');
+    const after = await workers();
+    expect(after).toHaveLength(5);
+    expect(after.map((m) => m.name)).not.toContain(victim.name);
+    const nodes = (await tenant.listNodes())!;
+    expect(after.every((m) => nodes.some((n) => n.name === m.nodeName && n.ready))).toBe(true);
+  });
 });
