@@ -10,7 +10,9 @@ import { DATABASE, repositories } from '../../persistence/repositories.js';
 import { PROVIDERS, type ProviderRegistry } from '../../providers/infrastructure-provider.js';
 import { decodeCursor, SEQUENCE_CURSOR, toPage, type Page } from '../http/pagination.js';
 import { machineView } from '../representations.js';
-import type { MachineView } from '../schemas.js';
+import type { ClusterView, MachineView } from '../schemas.js';
+import { ClusterDocumentCache } from './cluster-document-cache.js';
+import { ShortCircuits } from './health-conditions.interceptor.js';
 
 /** What a cluster has beside its own document: machines, events, kubeconfig; server limits. */
 @Injectable()
@@ -19,10 +21,24 @@ export class ClusterReadsService {
     @Inject(DATABASE) private readonly database: DatabaseHandle,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(PROVIDERS) private readonly providers: ProviderRegistry,
+    private readonly documents: ClusterDocumentCache,
+    private readonly shortCircuits: ShortCircuits,
   ) {}
 
   private get db(): Db {
     return this.database.db;
+  }
+
+  /**
+   * The cluster's document, from this process's cache when it holds one (docs/adr/0013), with
+   * the health monitor's conditions.
+   */
+  async document(project: ProjectRecord, name: string): Promise<ClusterView> {
+    const view = await this.documents.find(project, name, () =>
+      repositories(this.db).clusters.findLiveByName(project.id, name),
+    );
+    if (!view) throw new NotFoundError(`cluster "${name}" not found in project "${project.name}"`);
+    return this.shortCircuits.decorate(view);
   }
 
   async listMachines(

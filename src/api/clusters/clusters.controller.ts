@@ -102,13 +102,12 @@ export class ClustersController {
     tag: 'clusters',
     responses: { 200: 'Cluster' },
   })
-  @UseInterceptors(HealthConditionsInterceptor)
   async get(
     @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const cluster = await this.clusters.get(project, name);
+    const cluster = await this.reads.document(project, name);
     void reply.header('etag', `"${cluster.resourceVersion}"`);
     return cluster;
   }

@@ -105,10 +105,6 @@ export class ClustersService {
     return answer;
   }
 
-  async get(project: ProjectRecord, name: string): Promise<ClusterView> {
-    return clusterView(await this.find(project, name), project.name);
-  }
-
   async list(
     project: ProjectRecord,
     query: { limit: number; cursor?: string },

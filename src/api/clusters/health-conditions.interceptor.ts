@@ -15,13 +15,13 @@ import type { DatabaseHandle } from '../../persistence/database.js';
 import { DATABASE } from '../../persistence/repositories.js';
 import type { ClusterView } from '../schemas.js';
 
-/** Short-circuits change slowly; reading them at most this often keeps reads at one query. */
+/** Short-circuits change slowly; reading them at most this often keeps them off the read path. */
 const CACHE_MS = 2_000;
 
-type ShortCircuits = ReadonlyMap<string, StoredShortCircuit>;
+type ShortCircuitMap = ReadonlyMap<string, StoredShortCircuit>;
 
 /** Adds the health monitor's conditions to a cluster's status; the reconciler's stay as stored. */
-export function withHealthConditions(view: ClusterView, shortCircuits: ShortCircuits): ClusterView {
+export function withHealthConditions(view: ClusterView, shortCircuits: ShortCircuitMap): ClusterView {
   const stored = shortCircuits.get(view.id);
   if (!stored) return view;
   const condition = shortCircuitCondition(stored, view.generation);
@@ -43,32 +43,19 @@ function isClusterPage(body: unknown): body is { items: ClusterView[] } {
 }
 
 /**
- * On the cluster read routes: merges the health monitor's short-circuit condition (kept in
- * cluster_health, which the monitor owns) into the cluster views the route answers with.
+ * The health monitor's short-circuits (kept in cluster_health, which the monitor owns), read
+ * at most every CACHE_MS and shared by every cluster read of this process.
  */
 @Injectable()
-export class HealthConditionsInterceptor implements NestInterceptor {
+export class ShortCircuits {
   private readonly health: ClusterHealthRepository;
-  private cached?: { at: number; value: Promise<ShortCircuits> };
+  private cached?: { at: number; value: Promise<ShortCircuitMap> };
 
   constructor(@Inject(DATABASE) database: DatabaseHandle) {
     this.health = new ClusterHealthRepository(database.db);
   }
 
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(mergeMap((body: unknown) => this.decorate(body)));
-  }
-
-  private async decorate(body: unknown): Promise<unknown> {
-    const shortCircuits = await this.shortCircuits();
-    if (shortCircuits.size === 0) return body;
-    if (isClusterView(body)) return withHealthConditions(body, shortCircuits);
-    if (isClusterPage(body))
-      return { ...body, items: body.items.map((v) => withHealthConditions(v, shortCircuits)) };
-    return body;
-  }
-
-  private shortCircuits(): Promise<ShortCircuits> {
+  current(): Promise<ShortCircuitMap> {
     const now = Date.now();
     if (!this.cached || now - this.cached.at > CACHE_MS) {
       const value = this.health.shortCircuited();
@@ -77,5 +64,30 @@ export class HealthConditionsInterceptor implements NestInterceptor {
       value.catch(() => (this.cached = undefined));
     }
     return this.cached.value;
+  }
+
+  /** The view with the monitor's condition merged in, if it has one for the cluster. */
+  async decorate(view: ClusterView): Promise<ClusterView> {
+    const shortCircuits = await this.current();
+    return shortCircuits.size === 0 ? view : withHealthConditions(view, shortCircuits);
+  }
+}
+
+/** On the cluster list route: merges the monitor's conditions into every view of the page. */
+@Injectable()
+export class HealthConditionsInterceptor implements NestInterceptor {
+  constructor(private readonly shortCircuits: ShortCircuits) {}
+
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(mergeMap((body: unknown) => this.decorate(body)));
+  }
+
+  private async decorate(body: unknown): Promise<unknown> {
+    const shortCircuits = await this.shortCircuits.current();
+    if (shortCircuits.size === 0) return body;
+    if (isClusterView(body)) return withHealthConditions(body, shortCircuits);
+    if (isClusterPage(body))
+      return { ...body, items: body.items.map((v) => withHealthConditions(v, shortCircuits)) };
+    return body;
   }
 }
