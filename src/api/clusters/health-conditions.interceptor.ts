@@ -21,7 +21,10 @@ const CACHE_MS = 2_000;
 type ShortCircuitMap = ReadonlyMap<string, StoredShortCircuit>;
 
 /** Adds the health monitor's conditions to a cluster's status; the reconciler's stay as stored. */
-export function withHealthConditions(view: ClusterView, shortCircuits: ShortCircuitMap): ClusterView {
+export function withHealthConditions(
+  view: ClusterView,
+  shortCircuits: ShortCircuitMap,
+): ClusterView {
   const stored = shortCircuits.get(view.id);
   if (!stored) return view;
   const condition = shortCircuitCondition(stored, view.generation);
