@@ -154,3 +154,25 @@ export class ClusterDocumentCache implements OnModuleInit, BeforeApplicationShut
     return () => this.observers.delete(observer);
   }
 }
+
+/**
+ * Gathers the names asked for in one turn of the event loop into one read: `load(name)` gives
+ * that name's record, or undefined if the read did not find it.
+ */
+export function batched(
+  read: (names: string[]) => Promise<ClusterRecord[]>,
+): (name: string) => Promise<ClusterRecord | undefined> {
+  let pending: { names: string[]; result: Promise<Map<string, ClusterRecord>> } | undefined;
+  return (name) => {
+    if (!pending) {
+      const names: string[] = [];
+      const result = Promise.resolve().then(async () => {
+        pending = undefined;
+        return new Map((await read(names)).map((r) => [r.name, r]));
+      });
+      pending = { names, result };
+    }
+    pending.names.push(name);
+    return pending.result.then((byName) => byName.get(name));
+  };
+}

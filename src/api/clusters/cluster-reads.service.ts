@@ -11,7 +11,7 @@ import { PROVIDERS, type ProviderRegistry } from '../../providers/infrastructure
 import { decodeCursor, SEQUENCE_CURSOR, toPage, type Page } from '../http/pagination.js';
 import { machineView } from '../representations.js';
 import type { ClusterView, MachineView } from '../schemas.js';
-import { ClusterDocumentCache } from './cluster-document-cache.js';
+import { batched, ClusterDocumentCache } from './cluster-document-cache.js';
 import { ShortCircuits } from './health-conditions.interceptor.js';
 
 /** What a cluster has beside its own document: machines, events, kubeconfig; server limits. */
@@ -39,6 +39,29 @@ export class ClusterReadsService {
     );
     if (!view) throw new NotFoundError(`cluster "${name}" not found in project "${project.name}"`);
     return this.shortCircuits.decorate(view);
+  }
+
+  /**
+   * A page of the project's clusters: the page's names from the database, each document from
+   * the cache, the missing ones read together in one query.
+   */
+  async list(
+    project: ProjectRecord,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<ClusterView>> {
+    const after = decodeCursor(query.cursor);
+    const clusters = repositories(this.db).clusters;
+    const names = await clusters.listLiveNames(project.id, {
+      limit: query.limit + 1,
+      ...(after ? { after } : {}),
+    });
+    const page = toPage(names, query.limit, (row) => row.name);
+    const load = batched((missing) => clusters.findLiveByNames(project.id, missing));
+    const views = await Promise.all(
+      page.items.map((name) => this.documents.find(project, name, () => load(name))),
+    );
+    // A cluster deleted between the two reads is left out.
+    return { ...page, items: views.filter((v) => v !== undefined) };
   }
 
   async listMachines(

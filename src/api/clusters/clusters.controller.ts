@@ -90,7 +90,7 @@ export class ClustersController {
     @CurrentProject() project: ProjectRecord,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
   ) {
-    return this.clusters.list(project, query);
+    return this.reads.list(project, query);
   }
 
   @Get(':cluster')
