@@ -99,10 +99,14 @@ describe.each<Backend>(['PostgreSQL', 'PGlite'])('cluster read cache on %s', (ba
 
   it('answers repeated reads of a cluster from memory', async () => {
     await createCluster('team-a', 'warm', { team: 'a' });
-    await teamA('GET', '/v1/projects/team-a/clusters/warm');
+    const first = await teamA('GET', '/v1/projects/team-a/clusters/warm');
     const hits = cache.stats.hits;
     const again = await teamA('GET', '/v1/projects/team-a/clusters/warm');
     expect(again.status).toBe(200);
+    // Served from the held bytes: the same document, headers and type as the first answer.
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('content-type')).toBe(first.headers.get('content-type'));
+    expect(again.headers.get('etag')).toBe(first.headers.get('etag'));
     expect(again.body.spec.labels).toEqual({ team: 'a' });
     expect(cache.stats.hits).toBe(hits + 1);
   });

@@ -45,6 +45,8 @@ export class ClusterDocumentCache implements OnModuleInit, BeforeApplicationShut
   private readonly logger = new Logger(ClusterDocumentCache.name);
   private readonly entries = new Map<string, Entry>();
   private readonly observers = new Set<(key: string) => void>();
+  /** Each held document as JSON bytes, made on its second read; gone with the document. */
+  private readonly encodings = new WeakMap<ClusterView, Buffer>();
   private subscription?: NotificationSubscription;
   private listening = false;
   /** Reads answered from memory and from the database, and entries dropped. */
@@ -136,6 +138,20 @@ export class ClusterDocumentCache implements OnModuleInit, BeforeApplicationShut
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     return entry.loading;
+  }
+
+  /**
+   * The document as the JSON bytes Fastify would send for it, for a document this cache holds
+   * (`find` answers the same frozen object until it is dropped); undefined for any other.
+   */
+  encoded(view: ClusterView): Buffer | undefined {
+    if (!Object.isFrozen(view)) return undefined;
+    let body = this.encodings.get(view);
+    if (!body) {
+      body = Buffer.from(JSON.stringify(view));
+      this.encodings.set(view, body);
+    }
+    return body;
   }
 
   /**

@@ -31,14 +31,20 @@ export class ClusterReadsService {
 
   /**
    * The cluster's document, from this process's cache when it holds one (docs/adr/0013), with
-   * the health monitor's conditions.
+   * the health monitor's conditions; with its JSON bytes when they can be reused.
    */
-  async document(project: ProjectRecord, name: string): Promise<ClusterView> {
-    const view = await this.documents.find(project, name, () =>
+  async document(
+    project: ProjectRecord,
+    name: string,
+  ): Promise<{ view: ClusterView; body?: Buffer }> {
+    const held = await this.documents.find(project, name, () =>
       repositories(this.db).clusters.findLiveByName(project.id, name),
     );
-    if (!view) throw new NotFoundError(`cluster "${name}" not found in project "${project.name}"`);
-    return this.shortCircuits.decorate(view);
+    if (!held) throw new NotFoundError(`cluster "${name}" not found in project "${project.name}"`);
+    const view = await this.shortCircuits.decorate(held);
+    if (view !== held) return { view };
+    const body = this.documents.encoded(view);
+    return body ? { view, body } : { view };
   }
 
   /**

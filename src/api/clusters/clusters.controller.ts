@@ -107,9 +107,12 @@ export class ClustersController {
     @Param('cluster') name: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const cluster = await this.reads.document(project, name);
-    void reply.header('etag', `"${cluster.resourceVersion}"`);
-    return cluster;
+    const { view, body } = await this.reads.document(project, name);
+    void reply.header('etag', `"${view.resourceVersion}"`);
+    if (!body) return view;
+    // The held document's bytes, as Fastify would have serialised it.
+    void reply.type('application/json; charset=utf-8');
+    return body;
   }
 
   @Patch(':cluster')
