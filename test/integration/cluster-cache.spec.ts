@@ -156,14 +156,14 @@ describe.each<Backend>(['PostgreSQL', 'PGlite'])('cluster read cache on %s', (ba
     const changed = nextChange(cache, clusterKey(projectA, 'watched'));
     await repositories(writer.db).clusters.writeStatus(id, {
       ...seen.body.status,
-      message: 'written by the worker',
+      endpoint: 'https://written-by-the-worker:6443',
     });
     await changed;
     const after = await teamA('GET', '/v1/projects/team-a/clusters/watched');
-    expect(after.body.status.message).toBe('written by the worker');
+    expect(after.body.status.endpoint).toBe('https://written-by-the-worker:6443');
     const page = await teamA('GET', '/v1/projects/team-a/clusters?limit=100');
     const listed = page.body.items.find((c: { name: string }) => c.name === 'watched');
-    expect(listed.status.message).toBe('written by the worker');
+    expect(listed.status.endpoint).toBe('https://written-by-the-worker:6443');
   });
 
   it('answers 404 for a cluster deleted elsewhere, and finds a new one of the same name at once', async () => {
@@ -237,16 +237,16 @@ describe.each<Backend>(['PostgreSQL', 'PGlite'])('cluster read cache on %s', (ba
       // Written while nobody listens: no notification will ever say so.
       await repositories(writer.db).clusters.writeStatus(id, {
         ...seen.body.status,
-        message: 'written while unheard',
+        endpoint: 'https://written-while-unheard:6443',
       });
       const during = await teamA('GET', '/v1/projects/team-a/clusters/cut');
-      expect(during.body.status.message).toBe('written while unheard');
+      expect(during.body.status.endpoint).toBe('https://written-while-unheard:6443');
       await eventually(
         async () => cache.active,
         (active) => active,
       );
       const after = await teamA('GET', '/v1/projects/team-a/clusters/cut');
-      expect(after.body.status.message).toBe('written while unheard');
+      expect(after.body.status.endpoint).toBe('https://written-while-unheard:6443');
       const hits = cache.stats.hits;
       await teamA('GET', '/v1/projects/team-a/clusters/cut');
       expect(cache.stats.hits).toBe(hits + 1);
