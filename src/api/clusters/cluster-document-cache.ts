@@ -141,8 +141,9 @@ export class ClusterDocumentCache implements OnModuleInit, BeforeApplicationShut
   }
 
   /**
-   * The document as the JSON bytes Fastify would send for it, for a document this cache holds
-   * (`find` answers the same frozen object until it is dropped); undefined for any other.
+   * The document as the JSON bytes Fastify would send for it, made once per document `find`
+   * answered (a held document is the same frozen object until it is dropped); undefined for
+   * any other object, such as a view with the health monitor's condition merged in.
    */
   encoded(view: ClusterView): Buffer | undefined {
     if (!Object.isFrozen(view)) return undefined;
