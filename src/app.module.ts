@@ -18,7 +18,7 @@ import { ClustersService } from './api/clusters/clusters.service.js';
 import { ClusterActionsService } from './api/clusters/cluster-actions.service.js';
 import { ClusterReadsService } from './api/clusters/cluster-reads.service.js';
 import { ClusterDocumentCache } from './api/clusters/cluster-document-cache.js';
-import { ShortCircuits } from './api/clusters/health-conditions.interceptor.js';
+import { ShortCircuits } from './api/clusters/short-circuits.js';
 import { MLTasksService } from './api/mltasks/mltasks.service.js';
 import { MachineRepairs } from './reconcilers/machine-repairs.js';
 import { RateLimiter } from './api/http/rate-limiter.js';

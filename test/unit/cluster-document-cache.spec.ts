@@ -3,6 +3,7 @@ import {
   batched,
   ClusterDocumentCache,
   clusterKey,
+  encodePage,
 } from '../../src/api/clusters/cluster-document-cache.js';
 import type { Config } from '../../src/config/config.js';
 import type { DatabaseHandle } from '../../src/persistence/database.js';
@@ -137,5 +138,17 @@ describe('ClusterDocumentCache', () => {
     expect(found.map((r) => r?.name)).toEqual(['a', undefined, 'b']);
     await load('c');
     expect(asked).toHaveLength(2);
+  });
+
+  it("writes a page from its items' bytes exactly as JSON.stringify writes the page", () => {
+    const items = [
+      { name: 'a', n: 1 },
+      { name: 'b "quoted"', n: 2 },
+    ];
+    const bytes = items.map((item) => Buffer.from(JSON.stringify(item)));
+    for (const page of [{ items }, { items, nextCursor: '01a2-cursor' }, { items: [] }]) {
+      const encoded = encodePage(page.items === items ? bytes : [], page.nextCursor);
+      expect(encoded.toString('utf8')).toBe(JSON.stringify(page));
+    }
   });
 });

@@ -193,3 +193,18 @@ export function batched(
     return pending.result.then((byName) => byName.get(name));
   };
 }
+
+const PAGE_START = Buffer.from('{"items":[');
+const COMMA = Buffer.from(',');
+
+/** A page `{ items, nextCursor? }` as JSON.stringify writes it, from its items' JSON bytes. */
+export function encodePage(items: readonly Buffer[], nextCursor: string | undefined): Buffer {
+  const parts: Buffer[] = [PAGE_START];
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(item);
+  });
+  const end = nextCursor === undefined ? ']}' : `],"nextCursor":${JSON.stringify(nextCursor)}}`;
+  parts.push(Buffer.from(end));
+  return Buffer.concat(parts);
+}

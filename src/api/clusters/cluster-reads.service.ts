@@ -11,8 +11,8 @@ import { PROVIDERS, type ProviderRegistry } from '../../providers/infrastructure
 import { decodeCursor, SEQUENCE_CURSOR, toPage, type Page } from '../http/pagination.js';
 import { machineView } from '../representations.js';
 import type { ClusterView, MachineView } from '../schemas.js';
-import { batched, ClusterDocumentCache } from './cluster-document-cache.js';
-import { ShortCircuits } from './health-conditions.interceptor.js';
+import { batched, ClusterDocumentCache, encodePage } from './cluster-document-cache.js';
+import { ShortCircuits } from './short-circuits.js';
 
 /** What a cluster has beside its own document: machines, events, kubeconfig; server limits. */
 @Injectable()
@@ -49,25 +49,35 @@ export class ClusterReadsService {
 
   /**
    * A page of the project's clusters: the page's names from the database, each document from
-   * the cache, the missing ones read together in one query.
+   * the cache, the missing ones read together in one query; with the page's JSON bytes when
+   * every document's can be reused.
    */
   async list(
     project: ProjectRecord,
     query: { limit: number; cursor?: string },
-  ): Promise<Page<ClusterView>> {
+  ): Promise<{ page: Page<ClusterView>; body?: Buffer }> {
     const after = decodeCursor(query.cursor);
     const clusters = repositories(this.db).clusters;
     const names = await clusters.listLiveNames(project.id, {
       limit: query.limit + 1,
       ...(after ? { after } : {}),
     });
-    const page = toPage(names, query.limit, (row) => row.name);
+    const { nextCursor } = toPage(names, query.limit, (row) => row.name);
     const load = batched((missing) => clusters.findLiveByNames(project.id, missing));
-    const views = await Promise.all(
-      page.items.map((name) => this.documents.find(project, name, () => load(name))),
+    const found = await Promise.all(
+      names
+        .slice(0, query.limit)
+        .map(({ name }) => this.documents.find(project, name, () => load(name))),
     );
     // A cluster deleted between the two reads is left out.
-    return { ...page, items: views.filter((v) => v !== undefined) };
+    const held = found.filter((v) => v !== undefined);
+    const items = await this.shortCircuits.decorateAll(held);
+    const page = { items, ...(nextCursor === undefined ? {} : { nextCursor }) };
+    const bodies = items.map((view, i) =>
+      view === held[i] ? this.documents.encoded(view) : undefined,
+    );
+    if (bodies.some((b) => b === undefined)) return { page };
+    return { page, body: encodePage(bodies as Buffer[], nextCursor) };
   }
 
   async listMachines(

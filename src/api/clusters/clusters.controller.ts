@@ -9,7 +9,6 @@ import {
   Post,
   Query,
   Res,
-  UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -35,7 +34,6 @@ import { ClustersService } from './clusters.service.js';
 import { ClusterReadsService } from './cluster-reads.service.js';
 import { poolName } from '../../domain/cluster.js';
 import { checkIdempotencyKey, type Answer } from '../idempotency.js';
-import { HealthConditionsInterceptor } from './health-conditions.interceptor.js';
 
 const MUTATION_RESPONSES = { 200: 'Plan', 202: 'Operation' } as const;
 const machinesQuery = pageQuerySchema.extend({ pool: poolName.optional() });
@@ -85,12 +83,13 @@ export class ClustersController {
     responses: { 200: 'ClusterList' },
     query: PAGE_QUERY,
   })
-  @UseInterceptors(HealthConditionsInterceptor)
   async list(
     @CurrentProject() project: ProjectRecord,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.reads.list(project, query);
+    const { page, body } = await this.reads.list(project, query);
+    return body ? json(reply, body) : page;
   }
 
   @Get(':cluster')
@@ -109,10 +108,7 @@ export class ClustersController {
   ) {
     const { view, body } = await this.reads.document(project, name);
     void reply.header('etag', `"${view.resourceVersion}"`);
-    if (!body) return view;
-    // The held document's bytes, as Fastify would have serialised it.
-    void reply.type('application/json; charset=utf-8');
-    return body;
+    return body ? json(reply, body) : view;
   }
 
   @Patch(':cluster')
@@ -269,6 +265,12 @@ export class ClustersController {
   ) {
     return this.reads.listMachines(project, name, query);
   }
+}
+
+/** Held JSON bytes, sent as Fastify would have sent the object they encode. */
+function json(reply: FastifyReply, body: Buffer): Buffer {
+  void reply.type('application/json; charset=utf-8');
+  return body;
 }
 
 function mutation(query: z.output<typeof dryRunQuery>, idempotencyKey: string | undefined) {

@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
-import { mergeMap, type Observable } from 'rxjs';
+import { Inject, Injectable } from '@nestjs/common';
 import { shortCircuitCondition } from '../../health/health-conditions.js';
 import {
   ClusterHealthRepository,
@@ -33,16 +26,6 @@ export function withHealthConditions(
     condition,
   ].sort((a, b) => a.type.localeCompare(b.type));
   return { ...view, status: { ...view.status, conditions } };
-}
-
-function isClusterView(body: unknown): body is ClusterView {
-  const b = body as Partial<ClusterView> | null;
-  return typeof b?.id === 'string' && Array.isArray(b.status?.conditions);
-}
-
-function isClusterPage(body: unknown): body is { items: ClusterView[] } {
-  const items = (body as { items?: unknown } | null)?.items;
-  return Array.isArray(items) && items.every(isClusterView);
 }
 
 /**
@@ -74,23 +57,12 @@ export class ShortCircuits {
     const shortCircuits = await this.current();
     return shortCircuits.size === 0 ? view : withHealthConditions(view, shortCircuits);
   }
-}
 
-/** On the cluster list route: merges the monitor's conditions into every view of the page. */
-@Injectable()
-export class HealthConditionsInterceptor implements NestInterceptor {
-  constructor(private readonly shortCircuits: ShortCircuits) {}
-
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(mergeMap((body: unknown) => this.decorate(body)));
-  }
-
-  private async decorate(body: unknown): Promise<unknown> {
-    const shortCircuits = await this.shortCircuits.current();
-    if (shortCircuits.size === 0) return body;
-    if (isClusterView(body)) return withHealthConditions(body, shortCircuits);
-    if (isClusterPage(body))
-      return { ...body, items: body.items.map((v) => withHealthConditions(v, shortCircuits)) };
-    return body;
+  /** The views with the monitor's conditions merged in; untouched views are the same objects. */
+  async decorateAll(views: ClusterView[]): Promise<ClusterView[]> {
+    const shortCircuits = await this.current();
+    return shortCircuits.size === 0
+      ? views
+      : views.map((view) => withHealthConditions(view, shortCircuits));
   }
 }
