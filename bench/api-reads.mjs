@@ -2,7 +2,8 @@
 // Usage: node bench/api-reads.mjs [--clusters 100] [--duration 10] [--connections 32]
 //        [--rate 1000] [--profile] [--postgres]
 //   --profile: CPU-profile kaas (setup included) and summarise; --postgres: a fresh PostgreSQL
-//   database instead of the embedded in-memory one
+//   database instead of the embedded in-memory one. The bare endpoint is also run at the fixed
+//   rate, as a reference for what the machine itself adds to the tail latency.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +139,14 @@ async function main() {
   console.log(
     `kaas GET cluster at ${opts.rate} req/s fixed: ${fmt(fixed.rps, 0)} req/s achieved   ` +
       `p50 ${fixed.p50} ms   p99 ${fixed.p99} ms`,
+  );
+  // The machine's own latency floor: the bare endpoint under the same fixed rate (no goal).
+  const bareFixed = await cannon(`http://127.0.0.1:${barePort}/v1/bare/x`, {
+    overallRate: opts.rate,
+  });
+  console.log(
+    `bare GET at ${opts.rate} req/s fixed (reference): ${fmt(bareFixed.rps, 0)} req/s achieved   ` +
+      `p50 ${bareFixed.p50} ms   p99 ${bareFixed.p99} ms`,
   );
 
   const ratio = single.rps / bare.rps;

@@ -17,6 +17,8 @@ import { ProblemDetailsFilter } from './api/http/problem-details.filter.js';
 import { ClustersService } from './api/clusters/clusters.service.js';
 import { ClusterActionsService } from './api/clusters/cluster-actions.service.js';
 import { ClusterReadsService } from './api/clusters/cluster-reads.service.js';
+import { ClusterDocumentCache } from './api/clusters/cluster-document-cache.js';
+import { ShortCircuits } from './api/clusters/short-circuits.js';
 import { MLTasksService } from './api/mltasks/mltasks.service.js';
 import { MachineRepairs } from './reconcilers/machine-repairs.js';
 import { RateLimiter } from './api/http/rate-limiter.js';
@@ -49,6 +51,16 @@ import { KEY_RING, loadKeyRing, type KeyRingHolder } from './security/key-ring.j
 import { hostname } from 'node:os';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
+
+/** What a request's log lines say about it (from pino's standard serialisation of it). */
+function requestLogFields(req: {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  remoteAddress?: string;
+}) {
+  return { id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress };
+}
 
 /** Closes the database last, after the workers have stopped. */
 class DatabaseCloser implements OnApplicationShutdown {
@@ -95,6 +107,8 @@ export class AppModule {
       ClustersService,
       ClusterActionsService,
       ClusterReadsService,
+      ClusterDocumentCache,
+      ShortCircuits,
       MLTasksService,
       OperationsService,
       ProjectsService,
@@ -170,6 +184,9 @@ export class AppModule {
           pinoHttp: {
             level: config.KAAS_LOG_LEVEL,
             genReqId: (req) => String(req.headers['x-request-id'] ?? randomUUID()),
+            // Every log line of a request carries these few fields, serialised when the request
+            // starts; the headers stay out. The redaction stays for anything else logged.
+            serializers: { req: requestLogFields },
             redact: {
               paths: ['req.headers.authorization', 'req.headers.cookie'],
               censor: '[redacted]',
@@ -177,7 +194,8 @@ export class AppModule {
             autoLogging: {
               ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? ''),
             },
-            customProps: () => ({ role }),
+            // The role is bound once on the root logger, not on a child per request.
+            base: { pid: process.pid, hostname: hostname(), role },
           },
           forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
         }),

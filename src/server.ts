@@ -19,6 +19,8 @@ import { BadRequestError } from './domain/errors.js';
 import { registerQueueDashboard } from './admin/queue-dashboard.js';
 import { registerConsole } from './console/register-console.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
+import { ClusterDocumentCache } from './api/clusters/cluster-document-cache.js';
+import { registerClusterWritesHook } from './api/clusters/cluster-writes.hook.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -74,6 +76,7 @@ export async function startServer(
   configureFastify(fastify, app.get(MetricsService));
   if (role !== 'worker') {
     registerAuditHook(fastify, db, new NestLogger('audit'));
+    registerClusterWritesHook(fastify, app.get(ClusterDocumentCache));
     await app.get(AuthService).bootstrap();
     await registerQueueDashboard(fastify, [app.get(ReconcileQueue).queue], app.get(AuthService));
     await registerConsole(fastify);

@@ -125,6 +125,8 @@ export const configSchema = z.object({
   KAAS_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   /** …and in a burst. */
   KAAS_RATE_LIMIT_BURST: positiveInt(200),
+  /** Cluster documents the API keeps in memory for reads (docs/adr/0013); 0 turns it off. */
+  KAAS_CLUSTER_CACHE_ENTRIES: z.coerce.number().int().min(0).default(5_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -46,6 +46,39 @@ export class ClustersRepository {
       .limit(options.limit);
   }
 
+  /** One page of a project's live clusters, ids and names only. */
+  async listLiveNames(
+    projectId: string,
+    options: { after?: string; limit: number },
+  ): Promise<{ id: string; name: string }[]> {
+    return this.db
+      .select({ id: clusters.id, name: clusters.name })
+      .from(clusters)
+      .where(
+        and(
+          eq(clusters.projectId, projectId),
+          isNull(clusters.deletedAt),
+          options.after ? gt(clusters.id, options.after) : undefined,
+        ),
+      )
+      .orderBy(asc(clusters.id))
+      .limit(options.limit);
+  }
+
+  async findLiveByNames(projectId: string, names: readonly string[]): Promise<ClusterRecord[]> {
+    if (names.length === 0) return [];
+    return this.db
+      .select()
+      .from(clusters)
+      .where(
+        and(
+          eq(clusters.projectId, projectId),
+          inArray(clusters.name, [...names]),
+          isNull(clusters.deletedAt),
+        ),
+      );
+  }
+
   async liveSpecs(projectId: string): Promise<Pick<ClusterRecord, 'id' | 'spec'>[]> {
     return this.db
       .select({ id: clusters.id, spec: clusters.spec })

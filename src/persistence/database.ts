@@ -4,6 +4,12 @@ import { join, resolve } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import * as schema from './schema.js';
+import {
+  listenEmbedded,
+  listenPostgres,
+  type NotificationHandlers,
+  type NotificationSubscription,
+} from './notifications.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -17,6 +23,8 @@ export interface DatabaseHandle {
   readonly db: Db;
   readonly kind: 'postgres' | 'embedded';
   ping(): Promise<void>;
+  /** LISTEN on a channel; the handlers say when notifications may have been missed. */
+  listen(channel: string, handlers: NotificationHandlers): Promise<NotificationSubscription>;
   close(): Promise<void>;
 }
 
@@ -59,6 +67,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    listen: async (channel, handlers) => listenPostgres(pg, url, channel, handlers),
     close: () => pool.end(),
   };
 }
@@ -86,6 +95,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    listen: (channel, handlers) => listenEmbedded(client, channel, handlers),
     close: () => client.close(),
   };
 }

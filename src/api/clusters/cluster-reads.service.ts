@@ -10,7 +10,9 @@ import { DATABASE, repositories } from '../../persistence/repositories.js';
 import { PROVIDERS, type ProviderRegistry } from '../../providers/infrastructure-provider.js';
 import { decodeCursor, SEQUENCE_CURSOR, toPage, type Page } from '../http/pagination.js';
 import { machineView } from '../representations.js';
-import type { MachineView } from '../schemas.js';
+import type { ClusterView, MachineView } from '../schemas.js';
+import { batched, ClusterDocumentCache, encodePage } from './cluster-document-cache.js';
+import { ShortCircuits } from './short-circuits.js';
 
 /** What a cluster has beside its own document: machines, events, kubeconfig; server limits. */
 @Injectable()
@@ -19,10 +21,63 @@ export class ClusterReadsService {
     @Inject(DATABASE) private readonly database: DatabaseHandle,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(PROVIDERS) private readonly providers: ProviderRegistry,
+    private readonly documents: ClusterDocumentCache,
+    private readonly shortCircuits: ShortCircuits,
   ) {}
 
   private get db(): Db {
     return this.database.db;
+  }
+
+  /**
+   * The cluster's document, from this process's cache when it holds one (docs/adr/0013), with
+   * the health monitor's conditions; with its JSON bytes when they can be reused.
+   */
+  async document(
+    project: ProjectRecord,
+    name: string,
+  ): Promise<{ view: ClusterView; body?: Buffer }> {
+    const held = await this.documents.find(project, name, () =>
+      repositories(this.db).clusters.findLiveByName(project.id, name),
+    );
+    if (!held) throw new NotFoundError(`cluster "${name}" not found in project "${project.name}"`);
+    const view = await this.shortCircuits.decorate(held);
+    if (view !== held) return { view };
+    const body = this.documents.encoded(view);
+    return body ? { view, body } : { view };
+  }
+
+  /**
+   * A page of the project's clusters: the page's names from the database, each document from
+   * the cache, the missing ones read together in one query; with the page's JSON bytes when
+   * every document's can be reused.
+   */
+  async list(
+    project: ProjectRecord,
+    query: { limit: number; cursor?: string },
+  ): Promise<{ page: Page<ClusterView>; body?: Buffer }> {
+    const after = decodeCursor(query.cursor);
+    const clusters = repositories(this.db).clusters;
+    const names = await clusters.listLiveNames(project.id, {
+      limit: query.limit + 1,
+      ...(after ? { after } : {}),
+    });
+    const { nextCursor } = toPage(names, query.limit, (row) => row.name);
+    const load = batched((missing) => clusters.findLiveByNames(project.id, missing));
+    const found = await Promise.all(
+      names
+        .slice(0, query.limit)
+        .map(({ name }) => this.documents.find(project, name, () => load(name))),
+    );
+    // A cluster deleted between the two reads is left out.
+    const held = found.filter((v) => v !== undefined);
+    const items = await this.shortCircuits.decorateAll(held);
+    const page = { items, ...(nextCursor === undefined ? {} : { nextCursor }) };
+    const bodies = items.map((view, i) =>
+      view === held[i] ? this.documents.encoded(view) : undefined,
+    );
+    if (bodies.some((b) => b === undefined)) return { page };
+    return { page, body: encodePage(bodies as Buffer[], nextCursor) };
   }
 
   async listMachines(

@@ -9,7 +9,6 @@ import {
   Post,
   Query,
   Res,
-  UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -35,7 +34,6 @@ import { ClustersService } from './clusters.service.js';
 import { ClusterReadsService } from './cluster-reads.service.js';
 import { poolName } from '../../domain/cluster.js';
 import { checkIdempotencyKey, type Answer } from '../idempotency.js';
-import { HealthConditionsInterceptor } from './health-conditions.interceptor.js';
 
 const MUTATION_RESPONSES = { 200: 'Plan', 202: 'Operation' } as const;
 const machinesQuery = pageQuerySchema.extend({ pool: poolName.optional() });
@@ -85,12 +83,13 @@ export class ClustersController {
     responses: { 200: 'ClusterList' },
     query: PAGE_QUERY,
   })
-  @UseInterceptors(HealthConditionsInterceptor)
   async list(
     @CurrentProject() project: ProjectRecord,
     @Query(new ZodValidationPipe(pageQuerySchema, 'query')) query: z.output<typeof pageQuerySchema>,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.clusters.list(project, query);
+    const { page, body } = await this.reads.list(project, query);
+    return body ? json(reply, body) : page;
   }
 
   @Get(':cluster')
@@ -102,15 +101,14 @@ export class ClustersController {
     tag: 'clusters',
     responses: { 200: 'Cluster' },
   })
-  @UseInterceptors(HealthConditionsInterceptor)
   async get(
     @CurrentProject() project: ProjectRecord,
     @Param('cluster') name: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const cluster = await this.clusters.get(project, name);
-    void reply.header('etag', `"${cluster.resourceVersion}"`);
-    return cluster;
+    const { view, body } = await this.reads.document(project, name);
+    void reply.header('etag', `"${view.resourceVersion}"`);
+    return body ? json(reply, body) : view;
   }
 
   @Patch(':cluster')
@@ -267,6 +265,12 @@ export class ClustersController {
   ) {
     return this.reads.listMachines(project, name, query);
   }
+}
+
+/** Held JSON bytes, sent as Fastify would have sent the object they encode. */
+function json(reply: FastifyReply, body: Buffer): Buffer {
+  void reply.type('application/json; charset=utf-8');
+  return body;
 }
 
 function mutation(query: z.output<typeof dryRunQuery>, idempotencyKey: string | undefined) {

@@ -31,7 +31,6 @@ import { runIdempotent, type Answer } from '../idempotency.js';
 import { clusterView, operationView } from '../representations.js';
 import { isScaleOnly, operationRow } from './cluster-operations.js';
 import type { ClusterView, OperationView, PlanView } from '../schemas.js';
-import { decodeCursor, toPage, type Page } from '../http/pagination.js';
 
 export interface MutationOptions {
   dryRun: boolean;
@@ -103,22 +102,6 @@ export class ClustersService {
     );
     await this.enqueueFor(answer);
     return answer;
-  }
-
-  async get(project: ProjectRecord, name: string): Promise<ClusterView> {
-    return clusterView(await this.find(project, name), project.name);
-  }
-
-  async list(
-    project: ProjectRecord,
-    query: { limit: number; cursor?: string },
-  ): Promise<Page<ClusterView>> {
-    const after = decodeCursor(query.cursor);
-    const rows = await repositories(this.db).clusters.listLive(project.id, {
-      limit: query.limit + 1,
-      ...(after ? { after } : {}),
-    });
-    return toPage(rows, query.limit, (row) => clusterView(row, project.name));
   }
 
   async update(
