@@ -89,6 +89,9 @@ export function policyName(pool: string, rules: DesiredRule[]): string {
   return `kaas-${digest.slice(0, 16)}`;
 }
 
+const healthPath = (ingress: V1Ingress) =>
+  ingress.metadata?.annotations?.[HEALTH_PATH_ANNOTATION] || '/';
+
 class Builder {
   readonly pools = new Map<string, DesiredPool>();
   readonly problems: IngressProblem[] = [];
@@ -98,40 +101,42 @@ class Builder {
 
   constructor(private readonly view: ClusterView) {}
 
-  /** The pool for a backend, made on first use; a missing Service still gets an empty pool. */
+  /**
+   * The pool for a backend, made on first use and named by the Service port it resolves to, so
+   * backends naming one port by name and by number share it. A missing Service or port still
+   * gets an empty pool: its routes answer 503 rather than falling through to another backend.
+   */
   pool(ingress: V1Ingress, backend: V1IngressBackend | undefined): string | undefined {
     const service = backend?.service;
     if (!service) return undefined;
     const ref = refOf(ingress);
     const port = service.port ?? {};
-    const name = `${ref.namespace}/${service.name}:${port.name || port.number}`;
-    if (this.pools.has(name)) return name;
-    const pool: DesiredPool = {
-      name,
-      healthPath: ingress.metadata?.annotations?.[HEALTH_PATH_ANNOTATION] || '/',
-      members: [],
-    };
-    this.pools.set(name, pool);
+    const portText = String(port.name || port.number);
     const found = this.view.service(ref.namespace, service.name);
-    if (!found) {
+    const servicePort = found ? findServicePort(found, port) : undefined;
+    const name = `${ref.namespace}/${service.name}:${servicePort?.port ?? portText}`;
+    if (this.pools.has(name)) return name;
+    this.pools.set(name, {
+      name,
+      healthPath: healthPath(ingress),
+      members:
+        found && servicePort
+          ? membersFor(
+              found,
+              servicePort,
+              this.view.slices(ref.namespace, service.name),
+              (ns, pod) => this.view.pod(ns, pod),
+            )
+          : [],
+    });
+    if (!found)
       this.problem(ref, 'ServiceNotFound', `Service ${ref.namespace}/${service.name} not found`);
-      return name;
-    }
-    const servicePort = findServicePort(found, port);
-    if (!servicePort) {
+    else if (!servicePort)
       this.problem(
         ref,
         'ServicePortNotFound',
-        `Service ${ref.namespace}/${service.name} has no port ${port.name || port.number}`,
+        `Service ${ref.namespace}/${service.name} has no port ${portText}`,
       );
-      return name;
-    }
-    pool.members = membersFor(
-      found,
-      servicePort,
-      this.view.slices(ref.namespace, service.name),
-      (ns, pod) => this.view.pod(ns, pod),
-    );
     return name;
   }
 

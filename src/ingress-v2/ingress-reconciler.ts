@@ -37,6 +37,8 @@ export interface ReconcileResult {
   key: string;
   /** Octavia changes made; 0 when the load balancer already matched. */
   changes: number;
+  /** What each change was, in order. */
+  actions: string[];
   deleted: boolean;
   address?: string;
   members: ObservedMember[];
@@ -63,7 +65,7 @@ export class IngressReconciler {
     if (ingresses.length === 0) {
       const removed = await this.deps.lifecycle.teardown(key);
       if (await this.deps.keyManagerAvailable()) await this.deps.tls.prune(key, new Set());
-      return { key, changes: removed, deleted: true, members: [] };
+      return { key, changes: removed, actions: [], deleted: true, members: [] };
     }
     const desired = desiredLoadBalancer(key, ingresses, view);
     const problems = [...desired.problems];
@@ -85,7 +87,14 @@ export class IngressReconciler {
         await this.deps.tls.prune(key, certificates.inUse);
       const address = await this.deps.lifecycle.ensureAddress(lb, key);
       await this.report(ingresses, problems, address);
-      return { key, changes: changes.count, deleted: false, address, members };
+      return {
+        key,
+        changes: changes.count,
+        actions: changes.log,
+        deleted: false,
+        address,
+        members,
+      };
     } catch (error) {
       await this.reportFailure(ingresses, problems, error);
       throw error;

@@ -93,9 +93,11 @@ export async function ensureMembers(
     observed.map((m) => memberId({ address: m.address, port: m.protocol_port, name: m.name })),
   );
   const want = new Set(desired.members.map(memberId));
-  const same = have.size === want.size && [...want].every((id) => have.has(id));
-  if (!same) {
-    await changes.change(`members of ${desired.name}: ${desired.members.length}`, () =>
+  const added = [...want].filter((id) => !have.has(id));
+  const removed = [...have].filter((id) => !want.has(id));
+  if (added.length > 0 || removed.length > 0) {
+    const what = [...added.map((id) => `+${id}`), ...removed.map((id) => `-${id}`)].join(' ');
+    await changes.change(`members of ${desired.name}: ${what}`, () =>
       octavia.replaceMembers(
         pool.id,
         desired.members.map((m) => ({
