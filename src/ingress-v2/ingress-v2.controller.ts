@@ -35,6 +35,9 @@ export interface IngressV2ControllerOptions {
   onReconciled?: (result: ReconcileResult) => void;
 }
 
+/** Queue keys with this prefix only re-read member status; the rest of the key names the load balancer. */
+const GATE_CHECK = 'gate-check|';
+
 const consoleLog: ControllerLog = {
   info: (m) => console.log(JSON.stringify({ level: 'info', msg: m })),
   warn: (m) => console.warn(JSON.stringify({ level: 'warn', msg: m })),
@@ -172,6 +175,7 @@ export class IngressV2Controller {
 
   private async reconcile(key: string): Promise<void> {
     if (this.stopped) return;
+    if (key.startsWith(GATE_CHECK)) return this.checkGates(key.slice(GATE_CHECK.length));
     const ingresses = this.ours().filter((i) => ingressKey(i) === key);
     const result = await this.options.reconciler.reconcile(key, ingresses, this.view);
     const waiting = await this.gates.update(key, result.members);
@@ -183,14 +187,22 @@ export class IngressV2Controller {
     this.options.onReconciled?.(result);
   }
 
-  /** Octavia's member status changes send no event: look again while pods wait on their gate. */
+  /**
+   * Octavia's member status changes send no event: while pods wait on their gate, their
+   * members' status is read again (the status tree only, not a whole reconcile).
+   */
   private pollLater(key: string): void {
     if (this.polls.has(key) || this.stopped) return;
     const timer = setTimeout(() => {
       this.polls.delete(key);
-      if (!this.stopped) this.queue.add(key);
+      if (!this.stopped) this.queue.add(`${GATE_CHECK}${key}`);
     }, this.options.gatePollMs);
     this.polls.set(key, timer);
+  }
+
+  private async checkGates(key: string): Promise<void> {
+    const members = await this.options.lifecycle.memberStatus(key);
+    if ((await this.gates.update(key, members)) > 0) this.pollLater(key);
   }
 
   private ingressChanged(ingress: V1Ingress): void {

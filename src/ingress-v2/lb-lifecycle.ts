@@ -7,6 +7,7 @@ import {
   waitForLoadBalancerGone,
   type ChangeTiming,
 } from './lb-changes.js';
+import { membersFromStatus, type ObservedMember } from './pool-sync.js';
 
 export interface LifecycleSettings {
   clusterId: string;
@@ -52,6 +53,16 @@ export class LoadBalancerLifecycle {
       const tag = (lb.tags ?? []).find((t) => t.startsWith(KEY_TAG_PREFIX));
       return tag ? [{ key: tag.slice(KEY_TAG_PREFIX.length), lb }] : [];
     });
+  }
+
+  /**
+   * The members of the key's load balancer with their operating status, in two reads; none
+   * when it has no ACTIVE load balancer. How pods waiting on their gate are checked cheaply.
+   */
+  async memberStatus(key: string): Promise<ObservedMember[]> {
+    const lb = (await this.find(key)).find((l) => l.provisioning_status === 'ACTIVE');
+    const tree = lb && (await this.octavia.loadBalancerStatus(lb.id));
+    return tree ? membersFromStatus(tree) : [];
   }
 
   private async find(key: string): Promise<OctaviaLoadBalancer[]> {

@@ -178,13 +178,13 @@ async function orderPolicies(
   listener: OctaviaListener,
   desired: readonly DesiredPolicy[],
 ): Promise<void> {
+  let current = await changes.octavia.listL7Policies(listener.id);
   for (const [index, policy] of desired.entries()) {
-    const current = (await changes.octavia.listL7Policies(listener.id)).find(
-      (p) => p.name === policy.name,
-    );
-    if (!current || current.position === index + 1) continue;
+    const found = current.find((p) => p.name === policy.name);
+    if (!found || found.position === index + 1) continue;
     await changes.change(`move policy ${policy.name} to ${index + 1}`, () =>
-      changes.octavia.updateL7Policy(current.id, { position: index + 1 }),
+      changes.octavia.updateL7Policy(found.id, { position: index + 1 }),
     );
+    current = await changes.octavia.listL7Policies(listener.id);
   }
 }

@@ -1,4 +1,4 @@
-import type { OctaviaPool } from '../providers/openstack/octavia.js';
+import type { OctaviaPool, OctaviaStatusTree } from '../providers/openstack/octavia.js';
 import type { DesiredMember, DesiredPool } from './ingress-model.js';
 import type { LoadBalancerChanges } from './lb-changes.js';
 
@@ -135,4 +135,29 @@ export async function deleteUnwantedPools(
     if (wanted.has(pool.name)) continue;
     await changes.change(`delete pool ${pool.name}`, () => changes.octavia.deletePool(pool.id));
   }
+}
+
+/**
+ * The members of a load balancer from its status tree, with the pod each stands for read
+ * from the member name (`<namespace>/<pod>`). Pools reached by several listeners appear once.
+ */
+export function membersFromStatus(tree: OctaviaStatusTree): ObservedMember[] {
+  const seen = new Set<string>();
+  const members: ObservedMember[] = [];
+  for (const listener of tree.loadbalancer.listeners ?? [])
+    for (const pool of listener.pools ?? []) {
+      if (seen.has(pool.id)) continue;
+      seen.add(pool.id);
+      for (const m of pool.members ?? []) {
+        const [namespace, name, extra] = m.name.split('/');
+        members.push({
+          pool: pool.name,
+          address: m.address,
+          port: m.protocol_port,
+          operatingStatus: m.operating_status,
+          ...(namespace && name && extra === undefined ? { pod: { namespace, name } } : {}),
+        });
+      }
+    }
+  return members;
 }

@@ -60,6 +60,16 @@ export function readTlsSecret(ref: TlsSecretRef, secret: V1Secret | undefined): 
 
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
+/** `kaas-ingress-<cluster>-` and, with a key, `kaas-ingress-<cluster>-<key hash>-`. */
+export function containerPrefix(clusterId: string, key?: string): string {
+  return `kaas-ingress-${clusterId}-${key === undefined ? '' : `${shortHash(key)}-`}`;
+}
+
+/** The Barbican container name of one certificate of one load balancer key. */
+export function containerName(clusterId: string, key: string, fingerprint: string): string {
+  return `${containerPrefix(clusterId, key)}${fingerprint}`;
+}
+
 /**
  * Certificates of one cluster's Ingresses in Barbican. A container's name says whose it is and
  * what it holds (`kaas-ingress-<cluster>-<load balancer key hash>-<content hash>`), so a renewed
@@ -73,12 +83,12 @@ export class TlsCertificateStore {
   ) {}
 
   private prefix(key?: string): string {
-    return `kaas-ingress-${this.clusterId}-${key === undefined ? '' : `${shortHash(key)}-`}`;
+    return containerPrefix(this.clusterId, key);
   }
 
   /** The container for this certificate, made when missing; answers its reference. */
   async ensure(key: string, fingerprint: string, material: CertificateMaterial): Promise<string> {
-    const name = `${this.prefix(key)}${fingerprint}`;
+    const name = containerName(this.clusterId, key, fingerprint);
     const [existing] = await this.barbican.listContainers({ name });
     if (existing) return existing.container_ref;
     return this.barbican.createCertificateContainer(name, material);

@@ -335,19 +335,50 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
   it('converges after a restart on changes it missed, including an Ingress deleted while it was down', async () => {
     await networking.createNamespacedIngress({
       namespace: NS,
-      body: ingress('solo', { defaultBackend: backend('api', 8000) }),
+      body: ingress('solo', {
+        defaultBackend: backend('api', 8000),
+        rules: [
+          {
+            host: 'c.example.com',
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('missing', 80) }] },
+          },
+        ],
+      }),
     });
-    const solo = await eventually(
-      async () => {
-        const lb = await loadBalancerOf(`${NS}/solo`);
-        return lb ? octaviaView(clients, lb) : undefined;
-      },
-      (v) =>
-        v?.listeners[0]?.defaultPool === `${NS}/api:8000` &&
-        v.members[`${NS}/api:8000`]?.length === 1,
-      180_000,
+    await eventually(
+      async () => results.find((r) => r.key === `${NS}/solo` && r.address),
+      (r) => r !== undefined,
+      240_000,
     );
-    expect(solo!.policies).toEqual([]);
+    const solo = await octaviaView(clients, (await loadBalancerOf(`${NS}/solo`))!);
+    expect(solo.listeners).toEqual([
+      { name: 'http', protocol: 'HTTP', port: 80, defaultPool: `${NS}/api:8000` },
+    ]);
+    expect(solo.members[`${NS}/api:8000`]).toEqual(await podIps('api', 9090));
+    expect(solo.policies).toEqual([
+      {
+        listener: 'http',
+        pool: `${NS}/missing:80`,
+        position: 1,
+        rules: ['HOST_NAME EQUAL_TO c.example.com'],
+      },
+    ]);
+    expect(solo.members[`${NS}/missing:80`]).toEqual([]);
+    const events = await eventually(
+      async () =>
+        (
+          await client.core.listNamespacedEvent({
+            namespace: NS,
+            fieldSelector: 'involvedObject.kind=Ingress,involvedObject.name=solo',
+          })
+        ).items,
+      (items) => items.some((e) => e.reason === 'ServiceNotFound'),
+      60_000,
+    );
+    expect(events.find((e) => e.reason === 'ServiceNotFound')).toMatchObject({
+      type: 'Warning',
+      message: `Service ${NS}/missing not found`,
+    });
     await controller!.stop();
     controller = undefined;
     await networking.deleteNamespacedIngress({ name: 'solo', namespace: NS });

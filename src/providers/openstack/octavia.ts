@@ -69,6 +69,30 @@ export interface OctaviaMember {
   provisioning_status: string;
 }
 
+/** The status tree of one load balancer: one call for every member's operating status. */
+export interface OctaviaStatusTree {
+  loadbalancer: {
+    id: string;
+    provisioning_status: string;
+    operating_status: string;
+    listeners?: {
+      id: string;
+      name: string;
+      pools?: {
+        id: string;
+        name: string;
+        members?: {
+          id: string;
+          name: string;
+          address: string;
+          protocol_port: number;
+          operating_status: string;
+        }[];
+      }[];
+    }[];
+  };
+}
+
 export class OctaviaClient extends ServiceClient {
   protected readonly service = 'load-balancer' as const;
   protected override readonly prefix = '/v2/lbaas';
@@ -89,6 +113,11 @@ export class OctaviaClient extends ServiceClient {
         loadbalancer: attributes,
       })
     ).loadbalancer;
+  }
+
+  async loadBalancerStatus(id: string): Promise<OctaviaStatusTree | undefined> {
+    return (await this.find<{ statuses: OctaviaStatusTree }>(`/loadbalancers/${id}/status`))
+      ?.statuses;
   }
 
   /** Cascade: listeners, pools, members and health monitors go with it. */
