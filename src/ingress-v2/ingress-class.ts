@@ -13,12 +13,25 @@ export function ingressKey(ingress: V1Ingress): string {
   return `${ingress.metadata?.namespace ?? 'default'}/${ingress.metadata?.name ?? ''}`;
 }
 
+/** The names of the Services an Ingress routes to (in its own namespace). */
+export function backendServices(ingress: V1Ingress): string[] {
+  const names = [ingress.spec?.defaultBackend?.service?.name];
+  for (const rule of ingress.spec?.rules ?? [])
+    for (const path of rule.http?.paths ?? []) names.push(path.backend.service?.name);
+  return [...new Set(names.filter((n): n is string => !!n))];
+}
+
 export function referencesService(ingress: V1Ingress, namespace: string, service: string): boolean {
-  if (ingress.metadata?.namespace !== namespace) return false;
-  if (ingress.spec?.defaultBackend?.service?.name === service) return true;
-  return (ingress.spec?.rules ?? []).some((rule) =>
-    (rule.http?.paths ?? []).some((path) => path.backend.service?.name === service),
-  );
+  return ingress.metadata?.namespace === namespace && backendServices(ingress).includes(service);
+}
+
+/** A Service selects a pod when its selector is not empty and every label matches. */
+export function selects(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string>,
+): boolean {
+  const entries = Object.entries(selector ?? {});
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
 }
 
 /**

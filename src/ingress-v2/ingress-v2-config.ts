@@ -18,6 +18,8 @@ export interface IngressV2Config {
   resyncMs: number;
   /** How often a load balancer with pods waiting on their readiness gate is checked again. */
   gatePollMs: number;
+  /** The readiness-gate webhook: the port it serves on and the DNS name the API server dials. */
+  webhook?: { port: number; serviceHost: string };
 }
 
 const env = z.object({
@@ -40,6 +42,8 @@ const env = z.object({
   KAAS_INGRESS_FLOATING_NETWORK_ID: z.string().min(1).optional(),
   KAAS_INGRESS_RESYNC_SECONDS: z.coerce.number().int().min(1).default(60),
   KAAS_INGRESS_GATE_POLL_SECONDS: z.coerce.number().int().min(1).default(5),
+  KAAS_INGRESS_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  KAAS_INGRESS_WEBHOOK_SERVICE: z.string().min(1).default('ingress-v2-webhook.kaas-ingress-v2.svc'),
 });
 
 /** Reads the OS_* variables of an openrc file and the controller's own KAAS_INGRESS_* ones. */
@@ -66,6 +70,14 @@ export function ingressV2ConfigFromEnv(source: NodeJS.ProcessEnv = process.env):
       : {}),
     resyncMs: e.KAAS_INGRESS_RESYNC_SECONDS * 1000,
     gatePollMs: e.KAAS_INGRESS_GATE_POLL_SECONDS * 1000,
+    ...(e.KAAS_INGRESS_WEBHOOK_PORT
+      ? {
+          webhook: {
+            port: e.KAAS_INGRESS_WEBHOOK_PORT,
+            serviceHost: e.KAAS_INGRESS_WEBHOOK_SERVICE,
+          },
+        }
+      : {}),
   };
 }
 

@@ -15,7 +15,13 @@ import { ResilientInformer } from '../mltask/resilient-informer.js';
 import type { ClusterView } from './desired-state.js';
 import { SERVICE_NAME_LABEL, hasMemberGate } from './endpoints.js';
 import { ReadinessGateWriter } from './gate-writer.js';
-import { IngressClassifier, ingressKey, referencesService } from './ingress-class.js';
+import {
+  IngressClassifier,
+  backendServices,
+  ingressKey,
+  referencesService,
+  selects,
+} from './ingress-class.js';
 import type { IngressReconciler, ReconcileResult } from './ingress-reconciler.js';
 import type { LoadBalancerLifecycle } from './lb-lifecycle.js';
 
@@ -165,6 +171,21 @@ export class IngressV2Controller {
     const live = new Set(this.ours().map(ingressKey));
     for (const { key } of await this.options.lifecycle.listOwned())
       if (!live.has(key)) this.queue.add(key);
+  }
+
+  /**
+   * Whether a pod being created will be behind one of our load balancers: a Service that an
+   * Ingress v2 of its namespace routes to selects it. The gate webhook asks this.
+   */
+  wantsGate(pod: V1Pod, namespace: string): boolean {
+    const labels = pod.metadata?.labels ?? {};
+    return this.ours().some(
+      (ingress) =>
+        ingress.metadata?.namespace === namespace &&
+        backendServices(ingress).some((name) =>
+          selects(this.services.get(name, namespace)?.spec?.selector, labels),
+        ),
+    );
   }
 
   private ours(): V1Ingress[] {

@@ -1,4 +1,5 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { GateWebhook } from './gate-webhook.js';
 import { ingressV2ConfigFromEnv } from './ingress-v2-config.js';
 import { createIngressV2Controller } from './wiring.js';
 
@@ -17,14 +18,30 @@ function kubeConfig(argv: string[]): KubeConfig {
   return config;
 }
 
+/** The MutatingWebhookConfiguration of deploy/ingress-v2/controller.yaml. */
+const WEBHOOK_CONFIGURATION = 'kaas-ingress-v2';
+
 export async function runIngressV2(argv: string[]): Promise<void> {
-  const controller = createIngressV2Controller(kubeConfig(argv), ingressV2ConfigFromEnv());
+  const kube = kubeConfig(argv);
+  const config = ingressV2ConfigFromEnv();
+  const controller = createIngressV2Controller(kube, config);
+  const webhook = config.webhook
+    ? new GateWebhook(
+        (pod, namespace) => controller.wantsGate(pod, namespace),
+        kube.makeApiClient(AdmissionregistrationV1Api),
+        {
+          port: config.webhook.port,
+          dnsNames: [config.webhook.serviceHost, `${config.webhook.serviceHost}.cluster.local`],
+          configurationName: WEBHOOK_CONFIGURATION,
+        },
+      )
+    : undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(JSON.stringify({ level: 'info', msg: `${signal}: stopping` }));
-    controller.stop().then(
+    Promise.all([controller.stop(), webhook?.stop()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -32,6 +49,7 @@ export async function runIngressV2(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   await controller.start();
+  if (webhook) await webhook.start();
 }
 
 if (process.argv[1]?.endsWith('ingress-v2/main.js')) {

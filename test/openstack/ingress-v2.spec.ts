@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import {
+  AdmissionregistrationV1Api,
   KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
@@ -17,6 +18,7 @@ import { nodePoolSpecSchema } from '../../src/domain/cluster.js';
 import type { OpenStackClients } from '../../src/providers/openstack/clients.js';
 import type { OctaviaLoadBalancer } from '../../src/providers/openstack/octavia.js';
 import { createIngressV2Controller } from '../../src/ingress-v2/wiring.js';
+import { GateWebhook, WEBHOOK_PATH } from '../../src/ingress-v2/gate-webhook.js';
 import type { IngressV2Controller } from '../../src/ingress-v2/ingress-v2.controller.js';
 import type { ReconcileResult } from '../../src/ingress-v2/ingress-reconciler.js';
 import type { IngressV2Config } from '../../src/ingress-v2/ingress-v2-config.js';
@@ -124,6 +126,7 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
   let clients: OpenStackClients;
   let config: IngressV2Config;
   let controller: IngressV2Controller | undefined;
+  let webhook: GateWebhook | undefined;
   const results: ReconcileResult[] = [];
 
   const startController = async () => {
@@ -217,9 +220,54 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
       },
     });
     await startController();
+    await startWebhook();
   });
 
+  /**
+   * The gate webhook as the controller's process runs it (own CA, caBundle written into the
+   * configuration of controller.yaml), served on 127.0.0.1 because the API server runs on this
+   * machine: the configuration's clientConfig is pointed at that URL, keeping its caBundle.
+   */
+  const startWebhook = async () => {
+    const admission = client.config.makeApiClient(AdmissionregistrationV1Api);
+    webhook = new GateWebhook(
+      (pod, namespace) => controller?.wantsGate(pod, namespace) ?? false,
+      asControllerServiceAccount(cluster.kubeconfig).makeApiClient(AdmissionregistrationV1Api),
+      {
+        port: 0,
+        host: '127.0.0.1',
+        ipAddresses: ['127.0.0.1'],
+        configurationName: 'kaas-ingress-v2',
+      },
+    );
+    const port = await webhook.start();
+    const written = await admission.readMutatingWebhookConfiguration({ name: 'kaas-ingress-v2' });
+    const caBundle = written.webhooks![0]!.clientConfig.caBundle;
+    expect(caBundle).toBeTruthy();
+    await admission.patchMutatingWebhookConfiguration(
+      {
+        name: 'kaas-ingress-v2',
+        body: [
+          {
+            op: 'replace',
+            path: '/webhooks/0/clientConfig',
+            value: { url: `https://127.0.0.1:${port}${WEBHOOK_PATH}`, caBundle },
+          },
+        ],
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
+    await client.core.patchNamespace(
+      {
+        name: NS,
+        body: { metadata: { labels: { 'ingress.kaas.dev/readiness-gate-inject': 'enabled' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  };
+
   afterAll(async () => {
+    await webhook?.stop();
     await controller?.stop();
     // Whatever a failed test left behind goes, so the shared testbed stays clean.
     for (const lb of await owned().catch(() => []))
@@ -330,6 +378,51 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
     await scale('web', 1);
     const shrunk = await membersFollow(`${NS}/shop`, `${NS}/web:80`, 'web', 8080, 1);
     expect(shrunk.members).toHaveLength(1);
+  });
+
+  it('injects the readiness gate into new pods behind an Ingress v2, and only those', async () => {
+    const before = (
+      await client.core.listNamespacedPod({ namespace: NS, labelSelector: 'app=api' })
+    ).items;
+    // The api Deployment asks for no gate: whatever gate its new pod has, the webhook added.
+    const template = await client.apps.readNamespacedDeployment({ name: 'api', namespace: NS });
+    expect(template.spec!.template.spec!.readinessGates).toBeUndefined();
+    await scale('api', 2);
+    await client.apps.createNamespacedDeployment({
+      namespace: NS,
+      body: deployment('other', 1, 7070, false),
+    });
+    const created = await eventually(
+      async () =>
+        (
+          await client.core.listNamespacedPod({ namespace: NS, labelSelector: 'app=api' })
+        ).items.filter((p) => !before.some((b) => b.metadata!.name === p.metadata!.name)),
+      (ps) => ps.length === 1,
+      60_000,
+    );
+    expect(created[0]!.spec!.readinessGates).toEqual([{ conditionType: MEMBER_CONDITION }]);
+    const other = await eventually(
+      async () =>
+        (await client.core.listNamespacedPod({ namespace: NS, labelSelector: 'app=other' })).items,
+      (ps) => ps.length === 1,
+      60_000,
+    );
+    expect(other[0]!.spec!.readinessGates).toBeUndefined();
+    // The injected gate is served like a configured one: a member, and False while OFFLINE.
+    // (kwok marks every readiness gate True when it starts a pod; the controller corrects it.)
+    await membersFollow(`${NS}/shop`, `${NS}/api:8000`, 'api', 9090, 2);
+    const gated = await eventually(
+      () =>
+        client.core.readNamespacedPodStatus({ name: created[0]!.metadata!.name!, namespace: NS }),
+      (p) =>
+        (p.status?.conditions ?? []).some(
+          (c) => c.type === MEMBER_CONDITION && c.reason === 'LoadBalancerMemberNotAdmitted',
+        ),
+      60_000,
+    );
+    expect(gated.status!.conditions!.filter((c) => c.type === MEMBER_CONDITION)).toEqual([
+      expect.objectContaining({ status: 'False', message: expect.stringContaining('OFFLINE') }),
+    ]);
   });
 
   it('converges after a restart on changes it missed, including an Ingress deleted while it was down', async () => {
