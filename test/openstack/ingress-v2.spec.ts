@@ -18,6 +18,7 @@ import { nodePoolSpecSchema } from '../../src/domain/cluster.js';
 import type { OpenStackClients } from '../../src/providers/openstack/clients.js';
 import type { OctaviaLoadBalancer } from '../../src/providers/openstack/octavia.js';
 import { createIngressV2Controller } from '../../src/ingress-v2/wiring.js';
+import { waitForLoadBalancer } from '../../src/ingress-v2/lb-changes.js';
 import { GateWebhook, WEBHOOK_PATH } from '../../src/ingress-v2/gate-webhook.js';
 import type { IngressV2Controller } from '../../src/ingress-v2/ingress-v2.controller.js';
 import type { ReconcileResult } from '../../src/ingress-v2/ingress-reconciler.js';
@@ -346,6 +347,39 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
         .filter((r) => r.key === `${NS}/shop`)
         .flatMap((r) => r.actions),
     ).toEqual([]);
+  });
+
+  it('repairs changes made behind its back in Octavia: a lost rule, member and health monitor', async () => {
+    const lb = (await loadBalancerOf(`${NS}/shop`))!;
+    const expected = await octaviaView(clients, lb);
+    const { octavia } = clients;
+    const [listener] = await octavia.listListeners(lb.id);
+    const policy = (await octavia.listL7Policies(listener!.id)).find((p) => p.position === 1)!;
+    const pools = await octavia.listPools(lb.id);
+    const web = pools.find((p) => p.name === `${NS}/web:80`)!;
+    const api = pools.find((p) => p.name === `${NS}/api:8000`)!;
+    const settle = () => waitForLoadBalancer(octavia, lb.id);
+    // What a crash between two changes, or someone with the project's credentials, leaves.
+    await octavia.deleteL7Rule(policy.id, (await octavia.listL7Rules(policy.id))[0]!.id);
+    await settle();
+    await octavia.deleteMember(web.id, (await octavia.listMembers(web.id))[0]!.id);
+    await settle();
+    await octavia.deleteHealthMonitor(api.healthmonitor_id!);
+    await settle();
+    const repaired = await eventually(
+      async () => {
+        const view = await octaviaView(clients, lb);
+        const monitored = (await octavia.listPools(lb.id)).every((p) => p.healthmonitor_id);
+        return { view, monitored };
+      },
+      ({ view, monitored }) =>
+        monitored &&
+        JSON.stringify(view.members) === JSON.stringify(expected.members) &&
+        JSON.stringify(view.policies.map((p) => [p.pool, p.rules])) ===
+          JSON.stringify(expected.policies.map((p) => [p.pool, p.rules])),
+      120_000,
+    );
+    expect(repaired.view.listeners).toEqual(expected.listeners);
   });
 
   it('keeps the readiness gate False while Octavia does not report the member ONLINE', async () => {

@@ -224,6 +224,10 @@ export class OctaviaClient extends ServiceClient {
     return this.remove(`/l7policies/${id}`);
   }
 
+  deleteL7Rule(policyId: string, ruleId: string): Promise<void> {
+    return this.remove(`/l7policies/${policyId}/rules/${ruleId}`);
+  }
+
   async listL7Rules(policyId: string): Promise<OctaviaL7Rule[]> {
     return (await this.get<{ rules: OctaviaL7Rule[] }>(`/l7policies/${policyId}/rules`)).rules;
   }
