@@ -173,10 +173,13 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
     await requireTestbed();
     clients = demoClients();
     const [subnet] = await clients.neutron.list('subnets', { name: 'demo-subnet' });
+    // demo-router joins demo-subnet to the external network `public`: floating IPs work.
+    const [external] = await clients.neutron.list('networks', { name: 'public' });
     config = {
       cloud: demoConnection(),
       clusterId: CLUSTER_ID,
       vipSubnetId: subnet!.id,
+      floatingNetworkId: external!.id,
       resyncMs: 5_000,
       gatePollMs: 1_000,
     };
@@ -273,6 +276,10 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
     // Whatever a failed test left behind goes, so the shared testbed stays clean.
     for (const lb of await owned().catch(() => []))
       await clients.octavia.deleteLoadBalancer(lb.id).catch(() => undefined);
+    for (const ip of await clients.neutron
+      .list('floatingips', { tags: clusterTag(CLUSTER_ID) })
+      .catch(() => []))
+      await clients.neutron.delete('floatingips', ip.id).catch(() => undefined);
     await cluster?.stop();
   });
 
@@ -328,7 +335,11 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
       (i) => (i.status?.loadBalancer?.ingress ?? []).length > 0,
       60_000,
     );
-    expect(status.status!.loadBalancer!.ingress).toEqual([{ ip: lb.vip_address }]);
+    const [floating] = await clients.neutron.list('floatingips', { port_id: lb.vip_port_id });
+    expect(floating!.tags).toEqual(expect.arrayContaining([clusterTag(CLUSTER_ID)]));
+    expect(status.status!.loadBalancer!.ingress).toEqual([
+      { ip: String(floating!.floating_ip_address) },
+    ]);
   });
 
   it('reconciles a converged load balancer without a single Octavia change', async () => {
@@ -534,5 +545,6 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
     expect(gone === undefined || gone.provisioning_status === 'DELETED').toBe(true);
     const byName = await clients.octavia.listLoadBalancers({ name: lb.name });
     expect(byName.filter((l) => l.provisioning_status !== 'DELETED')).toEqual([]);
+    expect(await clients.neutron.list('floatingips', { tags: clusterTag(CLUSTER_ID) })).toEqual([]);
   });
 });
