@@ -200,7 +200,7 @@ export class IngressV2Controller {
     const ingresses = this.ours().filter((i) => ingressKey(i) === key);
     const result = await this.options.reconciler.reconcile(key, ingresses, this.view);
     const waiting = await this.gates.update(key, result.members);
-    if (result.changes > 0 || result.deleted)
+    if (result.changes > 0)
       this.log.info(
         `${key}: ${result.deleted ? 'deleted' : `in step at ${result.address}`} (${result.changes} changes)`,
       );

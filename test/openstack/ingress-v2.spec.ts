@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import {
   AdmissionregistrationV1Api,
@@ -26,7 +29,7 @@ import type { IngressV2Config } from '../../src/ingress-v2/ingress-v2-config.js'
 import { MEMBER_CONDITION, clusterTag } from '../../src/ingress-v2/ingress-model.js';
 import { eventually } from '../support/http.js';
 import { startKwokCluster } from '../support/kwok.js';
-import { demoClients, demoConnection, requireTestbed } from '../support/openstack.js';
+import { DEMO, demoClients, demoConnection, requireTestbed } from '../support/openstack.js';
 
 const NS = 'default';
 const CLUSTER_ID = `it-${Math.random().toString(36).slice(2, 8)}`;
@@ -268,6 +271,44 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
+  };
+
+  /** `node dist/main.js ingress-v2`, as the image runs it, as the controller's service account. */
+  const startControllerProcess = () => {
+    const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+    if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
+    const kubeconfig = join(cluster.workdir, 'ingress-v2.kubeconfig');
+    writeFileSync(kubeconfig, asControllerServiceAccount(cluster.kubeconfig).exportConfig());
+    const credentials = demoConnection().credentials as typeof DEMO;
+    const child = spawn(process.execPath, [main, 'ingress-v2', '--kubeconfig', kubeconfig], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        OS_AUTH_URL: config.cloud.authUrl,
+        OS_REGION_NAME: config.cloud.region,
+        OS_USERNAME: credentials.username,
+        OS_PASSWORD: credentials.password,
+        OS_PROJECT_NAME: credentials.projectName,
+        KAAS_INGRESS_CLUSTER_ID: CLUSTER_ID,
+        KAAS_INGRESS_VIP_SUBNET_ID: config.vipSubnetId,
+        KAAS_INGRESS_FLOATING_NETWORK_ID: config.floatingNetworkId!,
+        KAAS_INGRESS_RESYNC_SECONDS: '5',
+        KAAS_INGRESS_GATE_POLL_SECONDS: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    return {
+      output: () => output,
+      stop: () => {
+        child.kill('SIGTERM');
+        return exited;
+      },
+    };
   };
 
   afterAll(async () => {
@@ -528,13 +569,21 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
     );
     // Nothing is watching: Octavia still has the old state.
     expect(await loadBalancerOf(`${NS}/solo`)).toBeDefined();
+    // It comes back as the built process, configured from the environment as in its Deployment.
+    const running = startControllerProcess();
+    try {
+      await membersFollow(`${NS}/shop`, `${NS}/web:80`, 'web', 8080, 2);
+      await eventually(
+        () => loadBalancerOf(`${NS}/solo`),
+        (lb) => lb === undefined,
+        180_000,
+      );
+    } finally {
+      expect(await running.stop()).toEqual({ code: 0, signal: null });
+    }
+    expect(running.output()).toContain('ingress-v2 controller started');
+    expect(running.output()).toContain(`${NS}/solo: deleted`);
     await startController();
-    await membersFollow(`${NS}/shop`, `${NS}/web:80`, 'web', 8080, 2);
-    await eventually(
-      () => loadBalancerOf(`${NS}/solo`),
-      (lb) => lb === undefined,
-      180_000,
-    );
   });
 
   it('deletes everything it made in Octavia when the Ingress goes', async () => {
