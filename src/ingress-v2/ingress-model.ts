@@ -1,4 +1,5 @@
 /** Names shared by every part of the Ingress v2 controller, each defined once. */
+import { ingressV2ClusterTag } from '../providers/openstack/names.js';
 
 /** The IngressClass `spec.controller` this controller serves. */
 export const CONTROLLER_NAME = 'kaas.dev/ingress-v2';
@@ -12,8 +13,11 @@ export const MEMBER_CONDITION = 'ingress.kaas.dev/load-balancer-member';
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 export const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 
-/** Octavia tags: every load balancer carries both, so garbage collection can find it. */
-export const clusterTag = (clusterId: string) => `kaas-ingress-cluster=${clusterId}`;
+/**
+ * Octavia tags: every load balancer carries both, so garbage collection can find it. The
+ * cluster tag is shared with kaas's cluster teardown, which deletes what the controller left.
+ */
+export const clusterTag = ingressV2ClusterTag;
 export const keyTag = (key: string) => `kaas-ingress=${key}`;
 export const KEY_TAG_PREFIX = 'kaas-ingress=';
 

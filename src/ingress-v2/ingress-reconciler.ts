@@ -2,8 +2,7 @@ import type { CoreV1Api, V1Ingress, V1Secret } from '@kubernetes/client-node';
 import { isNotFound } from '../kube/kube-errors.js';
 import { refId } from '../providers/openstack/barbican.js';
 import type { OctaviaClient } from '../providers/openstack/octavia.js';
-import { toReconcileError } from '../providers/openstack/errors.js';
-import { OpenStackReasons } from '../providers/openstack/errors.js';
+import { OpenStackReasons, toReconcileError } from '../providers/openstack/errors.js';
 import { TerminalError } from '../domain/errors.js';
 import { desiredLoadBalancer, type ClusterView } from './desired-state.js';
 import {

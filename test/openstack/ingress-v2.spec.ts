@@ -21,6 +21,7 @@ import { nodePoolSpecSchema } from '../../src/domain/cluster.js';
 import type { OpenStackClients } from '../../src/providers/openstack/clients.js';
 import type { OctaviaLoadBalancer } from '../../src/providers/openstack/octavia.js';
 import { createIngressV2Controller } from '../../src/ingress-v2/wiring.js';
+import { deleteInfrastructure } from '../../src/providers/openstack/teardown.js';
 import { waitForLoadBalancer } from '../../src/ingress-v2/lb-changes.js';
 import { GateWebhook, WEBHOOK_PATH } from '../../src/ingress-v2/gate-webhook.js';
 import type { IngressV2Controller } from '../../src/ingress-v2/ingress-v2.controller.js';
@@ -594,6 +595,29 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
     expect(gone === undefined || gone.provisioning_status === 'DELETED').toBe(true);
     const byName = await clients.octavia.listLoadBalancers({ name: lb.name });
     expect(byName.filter((l) => l.provisioning_status !== 'DELETED')).toEqual([]);
+    expect(await clients.neutron.list('floatingips', { tags: clusterTag(CLUSTER_ID) })).toEqual([]);
+  });
+
+  it('leaves nothing behind when kaas deletes the cluster with the controller gone', async () => {
+    await networking.createNamespacedIngress({
+      namespace: NS,
+      body: ingress('left', { defaultBackend: backend('api', 8000) }),
+    });
+    await eventually(
+      async () => results.find((r) => r.key === `${NS}/left` && r.address),
+      (r) => r !== undefined,
+      240_000,
+    );
+    // The tenant cluster goes first, its controller with it: nobody will delete this Ingress.
+    await controller!.stop();
+    controller = undefined;
+    expect(await owned()).toHaveLength(1);
+    await eventually(
+      () => deleteInfrastructure(clients, { clusterId: CLUSTER_ID }),
+      (r) => r.gone,
+      180_000,
+    );
+    expect(await owned()).toEqual([]);
     expect(await clients.neutron.list('floatingips', { tags: clusterTag(CLUSTER_ID) })).toEqual([]);
   });
 });
