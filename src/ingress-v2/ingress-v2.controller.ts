@@ -140,12 +140,13 @@ export class IngressV2Controller {
     await Promise.all([this.classes, this.services, this.slices, this.pods].map((i) => i.start()));
     await this.ingresses.start();
     this.queue.start();
-    await this.resyncAll();
-    this.resync = setInterval(() => {
+    // A cloud that does not answer yet must not stop the controller: the next resync retries.
+    const resync = () =>
       this.resyncAll().catch((error: unknown) =>
         this.log.warn(`resync failed: ${kubeMessage(error)}`),
       );
-    }, this.options.resyncMs);
+    await resync();
+    this.resync = setInterval(() => void resync(), this.options.resyncMs);
     this.log.info('ingress-v2 controller started');
   }
 
