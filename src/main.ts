@@ -9,8 +9,15 @@ const ROLES: ProcessRole[] = ['api', 'worker', 'all'];
 
 async function main(): Promise<void> {
   const command = process.argv[2] ?? 'all';
+  // The Ingress v2 controller runs inside tenant clusters and needs none of kaas's own config.
+  if (command === 'ingress-v2') {
+    const { runIngressV2 } = await import('./ingress-v2/main.js');
+    return runIngressV2(process.argv.slice(3));
+  }
   if (command !== 'rotate-keys' && !ROLES.includes(command as ProcessRole)) {
-    process.stderr.write(`usage: kaas [api|worker|all|rotate-keys]   (got "${command}")\n`);
+    process.stderr.write(
+      `usage: kaas [api|worker|all|rotate-keys|ingress-v2]   (got "${command}")\n`,
+    );
     process.exit(2);
   }
   let config;

@@ -167,6 +167,51 @@ export async function signClientCertificate(
   };
 }
 
+export interface ServingCertificateRequest extends ValidityOptions {
+  commonName: string;
+  dnsNames?: readonly string[];
+  ipAddresses?: readonly string[];
+}
+
+/** A TLS server certificate (serverAuth) signed by `ca`, with the names clients dial. */
+export async function signServingCertificate(
+  ca: CertificateAuthority,
+  request: ServingCertificateRequest,
+): Promise<IssuedCertificate> {
+  const names = [
+    ...(request.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(request.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+  ];
+  if (names.length === 0) throw new Error('a serving certificate needs a DNS name or IP address');
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const caKey = await importSigningKey(ca.keyPem);
+  const keys = await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify']);
+  const { notBefore, notAfter } = validity(request, 365 * DAY_MS);
+  if (notAfter > caCert.notAfter) throw new Error('a serving certificate cannot outlive its CA');
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject: [{ CN: [request.commonName] }],
+    issuer: caCert.subjectName,
+    notBefore,
+    notAfter,
+    publicKey: keys.publicKey,
+    signingKey: caKey.key,
+    signingAlgorithm: caKey.signing,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(names),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  return {
+    certPem: pem(cert.toString('pem')),
+    keyPem: await privateKeyPem(keys.privateKey),
+    notAfter,
+  };
+}
+
 /**
  * Imports a CA key from PEM for signing: PKCS#8, or the PKCS#1/SEC1 forms kubeadm writes, so
  * CAs that kubeadm generated can be adopted too.

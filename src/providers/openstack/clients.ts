@@ -1,3 +1,4 @@
+import { BarbicanClient } from './barbican.js';
 import { GlanceClient } from './glance.js';
 import { KeystoneSession } from './keystone.js';
 import { NeutronClient } from './neutron.js';
@@ -11,6 +12,7 @@ export interface OpenStackClients {
   neutron: NeutronClient;
   octavia: OctaviaClient;
   glance: GlanceClient;
+  barbican: BarbicanClient;
 }
 
 export function openstackClients(session: KeystoneSession): OpenStackClients {
@@ -20,5 +22,6 @@ export function openstackClients(session: KeystoneSession): OpenStackClients {
     neutron: new NeutronClient(session),
     octavia: new OctaviaClient(session),
     glance: new GlanceClient(session),
+    barbican: new BarbicanClient(session),
   };
 }

@@ -10,7 +10,8 @@ import {
 } from './http.js';
 
 /** Catalog service types of the services kaas calls. */
-export type ServiceType = 'compute' | 'network' | 'load-balancer' | 'image' | 'identity';
+export type ServiceType =
+  'compute' | 'network' | 'load-balancer' | 'image' | 'identity' | 'key-manager';
 
 interface CatalogEntry {
   type: string;

@@ -6,6 +6,15 @@ export function clusterTag(clusterId: string): string {
   return `kaas-cluster-${clusterId}`;
 }
 
+/**
+ * The tag the Ingress v2 controller inside a tenant cluster puts on the load balancers and
+ * floating IPs it makes (its KAAS_INGRESS_CLUSTER_ID is the cluster id): deleting the cluster
+ * deletes those too, or their VIP ports would keep the cluster's subnet from going.
+ */
+export function ingressV2ClusterTag(clusterId: string): string {
+  return `kaas-ingress-cluster=${clusterId}`;
+}
+
 export const ROLE_TAG = { 'control-plane': 'kaas-role-control-plane', worker: 'kaas-role-worker' };
 
 export function resourceName(clusterId: string, part: string): string {

@@ -19,6 +19,11 @@ export interface OctaviaListener {
   name: string;
   default_pool_id: string | null;
   provisioning_status: string;
+  protocol?: string;
+  protocol_port?: number;
+  default_tls_container_ref?: string | null;
+  sni_container_refs?: string[];
+  l7policies?: { id: string }[];
 }
 
 export interface OctaviaPool {
@@ -26,6 +31,33 @@ export interface OctaviaPool {
   name: string;
   healthmonitor_id: string | null;
   provisioning_status: string;
+  protocol?: string;
+}
+
+export interface OctaviaHealthMonitor {
+  id: string;
+  pool_id?: string;
+  pools?: { id: string }[];
+  type: string;
+  url_path?: string;
+}
+
+export interface OctaviaL7Policy {
+  id: string;
+  name: string;
+  listener_id: string;
+  action: string;
+  redirect_pool_id: string | null;
+  position: number;
+  rules: { id: string }[];
+}
+
+export interface OctaviaL7Rule {
+  id: string;
+  type: string;
+  compare_type: string;
+  value: string;
+  invert: boolean;
 }
 
 export interface OctaviaMember {
@@ -35,6 +67,30 @@ export interface OctaviaMember {
   protocol_port: number;
   operating_status: string;
   provisioning_status: string;
+}
+
+/** The status tree of one load balancer: one call for every member's operating status. */
+export interface OctaviaStatusTree {
+  loadbalancer: {
+    id: string;
+    provisioning_status: string;
+    operating_status: string;
+    listeners?: {
+      id: string;
+      name: string;
+      pools?: {
+        id: string;
+        name: string;
+        members?: {
+          id: string;
+          name: string;
+          address: string;
+          protocol_port: number;
+          operating_status: string;
+        }[];
+      }[];
+    }[];
+  };
 }
 
 export class OctaviaClient extends ServiceClient {
@@ -57,6 +113,11 @@ export class OctaviaClient extends ServiceClient {
         loadbalancer: attributes,
       })
     ).loadbalancer;
+  }
+
+  async loadBalancerStatus(id: string): Promise<OctaviaStatusTree | undefined> {
+    return (await this.find<{ statuses: OctaviaStatusTree }>(`/loadbalancers/${id}/status`))
+      ?.statuses;
   }
 
   /** Cascade: listeners, pools, members and health monitors go with it. */
@@ -108,5 +169,77 @@ export class OctaviaClient extends ServiceClient {
 
   deleteMember(poolId: string, memberId: string): Promise<void> {
     return this.remove(`/pools/${poolId}/members/${memberId}`);
+  }
+
+  /**
+   * Replaces a pool's members in one change of the load balancer: members matched by address
+   * and port are kept, missing ones created, the others deleted (Octavia's batch update).
+   */
+  replaceMembers(poolId: string, members: Record<string, unknown>[]): Promise<unknown> {
+    return this.put(`/pools/${poolId}/members`, { members });
+  }
+
+  async updateListener(id: string, attributes: Record<string, unknown>): Promise<OctaviaListener> {
+    return (
+      await this.put<{ listener: OctaviaListener }>(`/listeners/${id}`, { listener: attributes })
+    ).listener;
+  }
+
+  deleteListener(id: string): Promise<void> {
+    return this.remove(`/listeners/${id}`);
+  }
+
+  deletePool(id: string): Promise<void> {
+    return this.remove(`/pools/${id}`);
+  }
+
+  async getHealthMonitor(id: string): Promise<OctaviaHealthMonitor | undefined> {
+    return (await this.find<{ healthmonitor: OctaviaHealthMonitor }>(`/healthmonitors/${id}`))
+      ?.healthmonitor;
+  }
+
+  deleteHealthMonitor(id: string): Promise<void> {
+    return this.remove(`/healthmonitors/${id}`);
+  }
+
+  async listL7Policies(listenerId: string): Promise<OctaviaL7Policy[]> {
+    return (
+      await this.get<{ l7policies: OctaviaL7Policy[] }>('/l7policies', { listener_id: listenerId })
+    ).l7policies;
+  }
+
+  /** Rules go separately: Octavia 11 fails a policy create that carries them inline. */
+  async createL7Policy(attributes: Record<string, unknown>): Promise<OctaviaL7Policy> {
+    return (await this.post<{ l7policy: OctaviaL7Policy }>('/l7policies', { l7policy: attributes }))
+      .l7policy;
+  }
+
+  async updateL7Policy(id: string, attributes: Record<string, unknown>): Promise<OctaviaL7Policy> {
+    return (
+      await this.put<{ l7policy: OctaviaL7Policy }>(`/l7policies/${id}`, { l7policy: attributes })
+    ).l7policy;
+  }
+
+  deleteL7Policy(id: string): Promise<void> {
+    return this.remove(`/l7policies/${id}`);
+  }
+
+  deleteL7Rule(policyId: string, ruleId: string): Promise<void> {
+    return this.remove(`/l7policies/${policyId}/rules/${ruleId}`);
+  }
+
+  async listL7Rules(policyId: string): Promise<OctaviaL7Rule[]> {
+    return (await this.get<{ rules: OctaviaL7Rule[] }>(`/l7policies/${policyId}/rules`)).rules;
+  }
+
+  async createL7Rule(
+    policyId: string,
+    attributes: Record<string, unknown>,
+  ): Promise<OctaviaL7Rule> {
+    return (
+      await this.post<{ rule: OctaviaL7Rule }>(`/l7policies/${policyId}/rules`, {
+        rule: attributes,
+      })
+    ).rule;
   }
 }

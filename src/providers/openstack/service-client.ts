@@ -2,13 +2,16 @@ import type { AxiosRequestConfig } from 'axios';
 import { OpenStackHttpError } from './http.js';
 import type { KeystoneSession, ServiceType } from './keystone.js';
 
+/** The one thing a service client needs of a session; tests replay recorded answers through it. */
+export type ServiceSession = Pick<KeystoneSession, 'request'>;
+
 /** What every service client shares: the session, a path prefix and extra headers. */
 export abstract class ServiceClient {
   protected abstract readonly service: ServiceType;
   protected readonly prefix: string = '';
   protected readonly headers: Record<string, string> = {};
 
-  constructor(protected readonly session: KeystoneSession) {}
+  constructor(protected readonly session: ServiceSession) {}
 
   protected async call<T>(config: AxiosRequestConfig): Promise<T> {
     const response = await this.session.request<T>(this.service, {

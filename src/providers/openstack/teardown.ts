@@ -6,7 +6,7 @@ import {
 import type { OpenStackClients } from './clients.js';
 import { OpenStackHttpError } from './http.js';
 import type { InfraTarget } from './infrastructure.js';
-import { clusterTag, Parts, resourceName } from './names.js';
+import { clusterTag, ingressV2ClusterTag, Parts, resourceName } from './names.js';
 import type { NeutronCollection, NeutronResource } from './neutron.js';
 
 /** The Neutron resources kaas tags for a cluster, in the order they can be deleted. */
@@ -35,6 +35,11 @@ export async function listClusterResources(
     found.push(...items.map((i) => ({ kind, id: i.id, name: i.name || i.id })));
   add('server', await nova.listServers({ tags: tag }));
   add('loadbalancer', await octavia.listLoadBalancers({ tags: tag }));
+  add('loadbalancer', await octavia.listLoadBalancers({ tags: ingressV2ClusterTag(clusterId) }));
+  add(
+    'floatingips',
+    await clients.neutron.list('floatingips', { tags: ingressV2ClusterTag(clusterId) }),
+  );
   for (const collection of NEUTRON_TAGGED_COLLECTIONS) {
     add(collection, await taggedOrNamed(clients, collection, clusterId));
   }
@@ -86,9 +91,10 @@ async function tolerateInUse(work: () => Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * Deletes in dependency order, one layer per pass: floating IPs and the load balancer
- * (cascade) first, then ports, router interfaces and router, subnet and network, security
- * groups, the server group and the cluster's application credential. Gone only when nothing of the cluster is listed any more.
+ * Deletes in dependency order, one layer per pass: floating IPs and the load balancers
+ * (cascade; the API server's and the Ingress v2 ones) first, then ports, router interfaces
+ * and router, subnet and network, security groups, the server group and the cluster's
+ * application credential. Gone only when nothing of the cluster is listed any more.
  */
 export async function deleteInfrastructure(
   clients: OpenStackClients,
@@ -96,9 +102,17 @@ export async function deleteInfrastructure(
 ): Promise<{ gone: boolean; left: TaggedResource[] }> {
   const { neutron, octavia, nova } = clients;
   const { clusterId } = target;
-  for (const fip of await taggedOrNamed(clients, 'floatingips', clusterId))
+  const ingressTag = ingressV2ClusterTag(clusterId);
+  for (const fip of [
+    ...(await taggedOrNamed(clients, 'floatingips', clusterId)),
+    ...(await neutron.list('floatingips', { tags: ingressTag })),
+  ])
     await neutron.delete('floatingips', fip.id);
-  const lbs = await octavia.listLoadBalancers({ tags: clusterTag(clusterId) });
+  // The API server's load balancer, and those the cluster's Ingress v2 controller made.
+  const lbs = [
+    ...(await octavia.listLoadBalancers({ tags: clusterTag(clusterId) })),
+    ...(await octavia.listLoadBalancers({ tags: ingressTag })),
+  ];
   for (const lb of lbs.filter((l) => !l.provisioning_status.startsWith('PENDING_')))
     await octavia.deleteLoadBalancer(lb.id);
   if (lbs.length > 0) return { gone: false, left: await listClusterResources(clients, clusterId) };
