@@ -8,6 +8,7 @@ export const RENDERERS = [
   'openstack-cloud-controller-manager',
   'gpu-operator',
   'manifests',
+  'ingress-v2',
 ] as const;
 export type RendererName = (typeof RENDERERS)[number];
 

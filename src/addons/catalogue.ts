@@ -147,12 +147,37 @@ export const CATALOGUE: readonly CatalogueEntry[] = catalogueSchema.parse([
     name: 'ingress-v2',
     title: 'Ingress v2 controller',
     description:
-      'Container-native L7 load balancing: traffic goes straight to Pod IPs, not through node ports.',
+      'Container-native L7 load balancing on Octavia for Ingresses of class kaas-v2: traffic goes straight to Pod IPs, not through node ports, with readiness gates on load balancer membership.',
     category: 'ingress',
-    availability: 'planned',
-    plannedNote: 'its controller and image are not released yet',
-    defaultEnabled: 'never',
-    versions: [],
+    availability: 'available',
+    defaultEnabled: 'always',
+    defaultVersion: '0.1.0',
+    versions: [
+      {
+        version: '0.1.0',
+        kubernetesVersions: KUBERNETES,
+        variants: [
+          {
+            providers: ['openstack'],
+            component: 'ingress-v2',
+            componentVersion: 'v0.1.0',
+            namespace: 'kaas-ingress-v2',
+            renderer: 'ingress-v2',
+            artefacts: [
+              {
+                file: 'controller.yaml',
+                bundled: 'deploy/ingress-v2/controller.yaml',
+                sha256: 'f042b4171219f34b0274d8d963cca9e3f9012606492f8bf8c56adbc86cbb4d39',
+                type: 'manifest',
+              },
+            ],
+            defaultConfig: { floatingIps: true },
+            notes:
+              'built from this repository (deploy/ingress-v2); signs in with the application credential kaas makes for the cluster',
+          },
+        ],
+      },
+    ],
   },
   {
     name: 'mltask',

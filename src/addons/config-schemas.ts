@@ -31,6 +31,9 @@ const gpuOperatorConfig = z
   .record(z.string(), z.unknown())
   .refine((v) => !('namespaceOverride' in v), 'namespaceOverride cannot be set');
 
+/** Ingress v2: whether each load balancer also gets a floating IP on the external network. */
+const ingressV2Config = z.strictObject({ floatingIps: z.boolean() });
+
 /** Manifests shipped as they are take no configuration. */
 const noConfig = z.strictObject({});
 
@@ -39,7 +42,9 @@ export const CONFIG_SCHEMAS = {
   'openstack-cloud-controller-manager': occmConfig,
   'gpu-operator': gpuOperatorConfig,
   manifests: noConfig,
+  'ingress-v2': ingressV2Config,
 } as const satisfies Record<RendererName, z.ZodType>;
 
 export type MetallbConfig = z.output<typeof metallbConfig>;
 export type OccmConfig = z.output<typeof occmConfig>;
+export type IngressV2AddonConfig = z.output<typeof ingressV2Config>;

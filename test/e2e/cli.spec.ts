@@ -250,7 +250,7 @@ describe('kaasctl against the real service', () => {
     expect(run.stderr).toMatch(/^error: Not found: .*nope/);
   });
 
-  it('lists the add-on catalogue, planned ones included', async () => {
+  it('lists the add-on catalogue', async () => {
     const run = await kaasctl('addons', 'list');
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
@@ -258,7 +258,9 @@ describe('kaasctl against the real service', () => {
     expect(lines.find((l) => l.startsWith('load-balancer'))).toMatch(
       /available\s+1\.1\.0\s+1\.0\.0,1\.1\.0\s+always/,
     );
-    expect(lines.find((l) => l.startsWith('ingress-v2'))).toMatch(/planned/);
+    expect(lines.find((l) => l.startsWith('ingress-v2'))).toMatch(
+      /available\s+0\.1\.0\s+0\.1\.0\s+always/,
+    );
     expect(lines.find((l) => l.startsWith('mltask'))).toMatch(
       /available\s+0\.1\.0\s+0\.1\.0\s+gpu-pools/,
     );

@@ -25,7 +25,7 @@ describe('add-ons API', () => {
     await dropDatabase?.();
   });
 
-  it('lists the catalogue with versions, variants and planned entries', async () => {
+  it('lists the catalogue with versions and variants', async () => {
     const answer = await api('GET', '/v1/addons');
     expect(answer.status).toBe(200);
     const byName = Object.fromEntries(answer.body.items.map((a: any) => [a.name, a]));
@@ -42,7 +42,15 @@ describe('add-ons API', () => {
       [['openstack'], 'openstack-cloud-controller-manager', 'v1.36.0'],
     ]);
     expect(variants[0].artefacts[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(byName['ingress-v2']).toMatchObject({ availability: 'planned', versions: [] });
+    expect(byName['ingress-v2']).toMatchObject({
+      availability: 'available',
+      defaultEnabled: 'always',
+      defaultVersion: '0.1.0',
+    });
+    expect(byName['ingress-v2'].versions[0].variants[0]).toMatchObject({
+      providers: ['openstack'],
+      component: 'ingress-v2',
+    });
     expect(byName.mltask).toMatchObject({
       availability: 'available',
       defaultEnabled: 'gpu-pools',
@@ -65,16 +73,16 @@ describe('add-ons API', () => {
   const create = (name: string, spec: object, query = '') =>
     api('POST', `/v1/projects/default/clusters${query}`, { body: { name, spec } });
 
-  it('refuses to enable a planned add-on with 422 naming the field', async () => {
-    const answer = await create('planned', {
+  it('refuses Ingress v2 where there is no Octavia, with 422 naming the field', async () => {
+    const answer = await create('no-octavia', {
       provider: 'kwok',
       addons: { 'ingress-v2': { enabled: true } },
     });
     expect(answer.status).toBe(422);
     expect(answer.body.errors).toEqual([
       {
-        field: 'spec.addons.ingress-v2.enabled',
-        message: 'ingress-v2 cannot be enabled yet: its controller and image are not released yet',
+        field: 'spec.addons.ingress-v2',
+        message: 'ingress-v2 0.1.0 has no variant for the kwok provider',
       },
     ]);
   });

@@ -15,6 +15,11 @@ import {
   sealCredentials,
 } from '../../src/providers/openstack/cloud-directory.js';
 import { AuthenticationError, KeystoneSession } from '../../src/providers/openstack/keystone.js';
+import {
+  ensureInfrastructure,
+  externalNetwork,
+  findClusterNetwork,
+} from '../../src/providers/openstack/infrastructure.js';
 import { OpenStackProvider } from '../../src/providers/openstack/openstack.provider.js';
 import { listClusterResources } from '../../src/providers/openstack/teardown.js';
 import { KeyRing, makeKek } from '../../src/security/envelope.js';
@@ -139,4 +144,29 @@ describe('the per-cluster application credential, on the testbed', () => {
     await provider.deleteClusterInfrastructure(cluster(kept));
     expect(await named(kept)).toEqual([]);
   });
+
+  it('gives Ingress v2 the same credential, the cluster subnet and the external network', async () => {
+    const id = uuidv7();
+    const target = { clusterId: id, spec: spec.openstack! };
+    await expect(provider.addonInputs(cluster(id), 'ingress-v2')).rejects.toThrow(
+      /cluster network is not there yet/,
+    );
+    await ensureInfrastructure(clients, target);
+    const network = (await findClusterNetwork(clients, target))!;
+    const external = await externalNetwork(clients.neutron, spec.openstack!.externalNetwork);
+    const inputs = (await provider.addonInputs(cluster(id), 'ingress-v2'))!;
+    const lb = (await provider.addonInputs(cluster(id), 'load-balancer'))!;
+    expect(inputs).toEqual({
+      ...lb,
+      clusterId: id,
+      vipSubnetId: network.subnetId,
+      floatingNetworkId: external.id,
+    });
+    const deadline = Date.now() + 180_000;
+    while (!(await provider.deleteClusterInfrastructure(cluster(id))).gone) {
+      if (Date.now() > deadline) throw new Error('the infrastructure was not gone in 180 s');
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    expect(await listClusterResources(clients, id)).toEqual([]);
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 import type { RendererName } from '../catalogue-schema.js';
 import { finishRender, type RenderInput, type RenderedAddon, type Renderer } from '../render.js';
 import { renderGpuOperator } from './gpu-operator.renderer.js';
+import { renderIngressV2 } from './ingress-v2.renderer.js';
 import { renderManifests } from './manifests.renderer.js';
 import { renderMetallb } from './metallb.renderer.js';
 import { renderOpenStackCcm } from './openstack-ccm.renderer.js';
@@ -10,6 +11,7 @@ const RENDERERS: Record<RendererName, Renderer> = {
   'openstack-cloud-controller-manager': renderOpenStackCcm,
   'gpu-operator': renderGpuOperator,
   manifests: renderManifests,
+  'ingress-v2': renderIngressV2,
 };
 
 /** Turns a resolved add-on and its verified artefacts into the objects to apply and wait for. */

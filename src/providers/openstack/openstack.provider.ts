@@ -1,6 +1,6 @@
 import type { ClusterSpec } from '../../domain/cluster.js';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../../domain/versions.js';
-import { TerminalError, type FieldProblem } from '../../domain/errors.js';
+import { TerminalError, TransientError, type FieldProblem } from '../../domain/errors.js';
 import type {
   ClusterRef,
   InfrastructureProvider,
@@ -17,10 +17,12 @@ import { ensureClusterApplicationCredential } from './application-credentials.js
 import type { BootstrapMaterial } from './bootstrap-material.js';
 import type { CloudDirectory, RegisteredCloud } from './cloud-directory.js';
 import { openstackClients, type OpenStackClients } from './clients.js';
-import { mapped, toReconcileError } from './errors.js';
+import { mapped, OpenStackReasons, toReconcileError } from './errors.js';
 import {
   DEFAULT_LOAD_BALANCER_TIMEOUT_MS,
   ensureInfrastructure,
+  externalNetwork,
+  findClusterNetwork,
   findLoadBalancer,
   type InfraTarget,
 } from './infrastructure.js';
@@ -222,23 +224,38 @@ export class OpenStackProvider implements InfrastructureProvider {
   }
 
   /**
-   * The load-balancer add-on's cloud-config: the cluster's own application credential (made
-   * on first use, deleted with the cluster), never kaas's credentials for the cloud.
+   * What the load-balancer and Ingress v2 add-ons sign in with: the cluster's own application
+   * credential (made on first use, deleted with the cluster), never kaas's credentials for the
+   * cloud. Ingress v2 also gets the cluster id its objects are tagged with, the subnet its
+   * VIPs go on and the external network its floating IPs come from.
    */
   async addonInputs(
     cluster: ClusterRef,
     addon: string,
   ): Promise<Record<string, string> | undefined> {
-    if (addon !== 'load-balancer') return undefined;
-    const { clients, cloud } = await this.resolve(cluster);
+    if (addon !== 'load-balancer' && addon !== 'ingress-v2') return undefined;
+    const { clients, cloud, target } = await this.resolve(cluster);
     const credential = await mapped(() =>
       ensureClusterApplicationCredential(clients, this.options.bootstrap, cluster.id, cloud.name),
     );
-    return {
+    const inputs = {
       authUrl: cloud.connection.authUrl,
       region: cloud.connection.region,
       applicationCredentialId: credential.id,
       applicationCredentialSecret: credential.secret,
+    };
+    if (addon === 'load-balancer') return inputs;
+    const network = await mapped(() => findClusterNetwork(clients, target));
+    if (!network)
+      throw new TransientError('the cluster network is not there yet', OpenStackReasons.Busy);
+    const external = await mapped(() =>
+      externalNetwork(clients.neutron, target.spec.externalNetwork),
+    );
+    return {
+      ...inputs,
+      clusterId: cluster.id,
+      vipSubnetId: network.subnetId,
+      floatingNetworkId: external.id,
     };
   }
 

@@ -54,6 +54,7 @@ describe('add-on catalogue', () => {
   it('pins every artefact this repository ships to the digest of its file here', () => {
     const bundled = allArtefacts().filter(({ artefact }) => artefact.bundled);
     expect(bundled.map(({ artefact }) => artefact.bundled)).toEqual([
+      'deploy/ingress-v2/controller.yaml',
       'deploy/mltask/crd.yaml',
       'deploy/mltask/controller.yaml',
     ]);
@@ -65,8 +66,22 @@ describe('add-on catalogue', () => {
     }
   });
 
-  it('lists ingress-v2 as planned, with no versions or artefacts', () => {
-    expect(findAddon('ingress-v2')).toMatchObject({ availability: 'planned', versions: [] });
+  it('installs Ingress v2 on every OpenStack cluster by default, and nowhere else', () => {
+    expect(findAddon('ingress-v2')).toMatchObject({
+      availability: 'available',
+      defaultEnabled: 'always',
+    });
+    const onOpenStack = resolveAddons(
+      spec({
+        provider: 'openstack',
+        openstack: { cloud: 'c', image: 'ubuntu' },
+      } as Partial<ClusterSpecInput>),
+    );
+    expect(onOpenStack.addons.map((a) => [a.name, a.variant.component, a.config])).toEqual([
+      ['load-balancer', 'openstack-cloud-controller-manager', expect.any(Object)],
+      ['ingress-v2', 'ingress-v2', { floatingIps: true }],
+    ]);
+    expect(resolveAddons(spec({})).addons.map((a) => a.name)).toEqual(['load-balancer']);
   });
 
   it('installs MLTask with the GPU operator: on clusters with a GPU pool, by default', () => {
@@ -151,7 +166,26 @@ describe('add-ons in a cluster spec', () => {
     const fields = (input: Partial<ClusterSpecInput>) =>
       validate(input).problems.map((p) => [p.field, p.message]);
     expect(fields({ addons: { 'ingress-v2': { enabled: true } } })).toEqual([
-      ['spec.addons.ingress-v2.enabled', expect.stringContaining('cannot be enabled yet')],
+      ['spec.addons.ingress-v2', expect.stringContaining('no variant for the kwok provider')],
+    ]);
+    // An entry listed before it ships cannot be turned on.
+    const planned = catalogueEntrySchema.parse({
+      name: 'soon',
+      title: 'Soon',
+      description: 'not yet',
+      category: 'ml',
+      availability: 'planned',
+      plannedNote: 'its controller is not released',
+      defaultEnabled: 'never',
+      versions: [],
+    });
+    expect(
+      resolveAddons(spec({ addons: { soon: { enabled: true } } }), [planned]).problems,
+    ).toEqual([
+      {
+        field: 'spec.addons.soon.enabled',
+        message: 'soon cannot be enabled yet: its controller is not released',
+      },
     ]);
     expect(fields({ addons: { nope: {} } })).toEqual([
       ['spec.addons.nope', expect.stringContaining('no add-on "nope"')],

@@ -107,6 +107,54 @@ describe('add-on rendering', () => {
     ]);
   });
 
+  it('renders Ingress v2 from the manifests kaas ships, its cloud Secret from the provider', async () => {
+    const ingress = {
+      ...credential,
+      clusterId: '01a22645-1552-7ef8-874b-6fac71432bf9',
+      vipSubnetId: 'subnet-1',
+      floatingNetworkId: 'public-1',
+    };
+    const spec = { provider: 'openstack' } as Partial<ClusterSpecInput>;
+    const rendered = await render(addon('ingress-v2', spec), ingress);
+    const kinds = rendered.objects.map((o) => `${o.kind}/${o.metadata?.name}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Namespace/kaas-ingress-v2',
+        'Secret/ingress-v2-cloud',
+        'IngressClass/kaas-v2',
+        'Deployment/ingress-v2-controller',
+        'MutatingWebhookConfiguration/kaas-ingress-v2',
+      ]),
+    );
+    const secret = rendered.objects.find((o) => o.kind === 'Secret') as any;
+    expect(secret.metadata.namespace).toBe('kaas-ingress-v2');
+    expect(secret.stringData).toEqual({
+      OS_AUTH_URL: 'https://keystone.example:5000/v3',
+      OS_REGION_NAME: 'RegionOne',
+      OS_INTERFACE: 'public',
+      OS_APPLICATION_CREDENTIAL_ID: 'a1b2',
+      OS_APPLICATION_CREDENTIAL_SECRET: 'se"cr\\et',
+      KAAS_INGRESS_CLUSTER_ID: '01a22645-1552-7ef8-874b-6fac71432bf9',
+      KAAS_INGRESS_VIP_SUBNET_ID: 'subnet-1',
+      KAAS_INGRESS_FLOATING_NETWORK_ID: 'public-1',
+    });
+    expect(rendered.gates).toEqual([
+      { kind: 'Deployment', namespace: 'kaas-ingress-v2', name: 'ingress-v2-controller' },
+    ]);
+
+    const noFloating = addon('ingress-v2', {
+      ...spec,
+      addons: { 'ingress-v2': { config: { floatingIps: false } } },
+    } as Partial<ClusterSpecInput>);
+    const internal = (await render(noFloating, ingress)).objects.find(
+      (o) => o.kind === 'Secret',
+    ) as any;
+    expect(internal.stringData.KAAS_INGRESS_FLOATING_NETWORK_ID).toBeUndefined();
+    await expect(render(addon('ingress-v2', spec), credential)).rejects.toThrow(
+      /supplied no clusterId, vipSubnetId, floatingNetworkId/,
+    );
+  });
+
   it('refuses to render OpenStack without a credential, or with a line break in one', async () => {
     await expect(render(addon('load-balancer', { provider: 'openstack' }))).rejects.toThrow(
       /supplied no authUrl, region, applicationCredentialId, applicationCredentialSecret/,
