@@ -141,6 +141,8 @@ export class KeystoneSession {
         },
         this.retry,
         this.options.sleep,
+        // A token issued twice is harmless: the sign-in is retried like a read.
+        true,
       );
     } catch (error) {
       if (error instanceof OpenStackHttpError && (error.status === 401 || error.status === 403)) {
