@@ -18,7 +18,7 @@ import {
   type PhaseResult,
   type ReconcileContext,
 } from '../reconcile-context.js';
-import { observeNodes } from './nodes-ready.phase.js';
+import { apiServerUnreachable, observeNodes } from './nodes-ready.phase.js';
 
 /** Provider calls in flight at once while a group scales; a 50-node pool boots together. */
 const PROVIDER_CONCURRENCY = 32;
@@ -110,7 +110,11 @@ async function rollOut(
   liveMembers: MachineRecord[],
 ): Promise<string> {
   const ready = await observeNodes(ctx);
-  if (ready === null) return 'waiting for the API server to answer before replacing machines';
+  if (ready === null) {
+    const message = 'the API server does not answer, so no machine can be replaced';
+    apiServerUnreachable(ctx, message);
+    return `waiting: ${message}`;
+  }
   const decision = rolloutStep({
     desired: group.desired,
     maxSurge: group.maxSurge,
