@@ -324,6 +324,8 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
       openstack.create());
     it('scale out and in survive worker kills and faults: no machine twice', () =>
       openstack.scaleOutAndIn());
+    it('an upgrade, which can replace nothing on the testbed, ends NodesNotJoined under kills and faults, machines as they were', () =>
+      openstack.upgradeEndsWithAReason());
     it('delete survives worker kills and faults: nothing tagged or named for the cluster is left', () =>
       openstack.deleteLeavesNothing());
     it('faults of every kind were injected, into a fifth of the calls, some after a create was made', () =>
