@@ -43,14 +43,14 @@ function accepted(answer: HttpAnswer): Operation {
 }
 
 /**
- * An OpenStack cluster made, scaled out and in, and deleted through a proxy that injects
- * seeded 5xx answers and timeouts into a fifth of the calls to the testbed (Keystone's
- * included), while the worker is SIGKILLed at seeded moments. The testbed's servers never
- * run kubeadm, so create and scale end Failed with NodesNotJoined once their machines run:
- * that is the honest outcome there, and any other reason is a fault kaas did not ride out.
- * The upgrade can replace nothing there (a successor's node is never Ready): it must end
- * NodesNotJoined too, with the machines as they were.
- * One method per test, in order, so that each stays within the test timeout.
+ * An OpenStack cluster made, scaled out and in, upgraded and deleted through a proxy that
+ * injects seeded 5xx answers and timeouts into a fifth of the calls to the testbed
+ * (Keystone's included), while the worker is SIGKILLed at seeded moments. The testbed's
+ * servers never run kubeadm, so create and scale end Failed with NodesNotJoined once their
+ * machines run: that is the honest outcome there, and any other reason is a fault kaas did
+ * not ride out. The upgrade can replace nothing there (a successor's node is never Ready): it
+ * must end NodesNotJoined too, with the machines as they were. One method per test, in
+ * order, so that each stays within the test timeout.
  */
 export class OpenStackUnderFaults {
   private proxy?: FaultProxy;
@@ -78,7 +78,7 @@ export class OpenStackUnderFaults {
     return operation;
   }
 
-  /** Registers the testbed through the proxy; registration is no operation, so faults start after it. */
+  /** Registers the testbed through the proxy; that is no operation, so faults start after it. */
   private async setUp(): Promise<void> {
     this.startedAt = Date.now();
     await requireTestbed();
@@ -186,7 +186,10 @@ export class OpenStackUnderFaults {
     expect(await untaggedLeftovers(this.clients, this.clusterId, [...this.seen])).toEqual([]);
   }
 
-  /** The faults were real, of every kind, at about the rate asked, and some hit creates after the cloud had acted. */
+  /**
+   * The faults were real: of every kind, at about the rate asked, and some hit creates after
+   * the cloud had acted.
+   */
   expectFaultsInjected(): void {
     // Every endpoint of the catalog was put behind the proxy, and faults reached the services.
     const ports = this.proxy!.upstreams().map((u) => u.split(':')[1]);
