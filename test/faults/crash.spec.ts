@@ -1,49 +1,46 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
+import { createKaasClient, unwrap, type KaasClient } from '../../sdk/src/index.js';
 import { KwokProvider, clusterProcesses } from '../../src/providers/kwok/kwok.provider.js';
 import { startKaas, type KaasProcess } from '../support/process.js';
 import { startPrivateServices, type PrivateServices } from '../support/private-services.js';
 import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
+import { KillSchedule } from '../support/kill-schedule.js';
+import { generator } from '../support/seeded.js';
+import { OpenStackUnderFaults } from './openstack-under-faults.js';
 
-/** The seed of the kill schedule: the same run, kill for kill, every time. */
+/** The seed of the kill schedule (and of the injected faults): the same run every time. */
 const SEED = 20261129;
 
-/** A small deterministic generator (mulberry32): kill delays drawn from it. */
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const FINISHED = ['Succeeded', 'Failed', 'Cancelled'];
 
 /**
  * The worker is SIGKILLed at seeded random moments of create, scale, upgrade and delete, on
  * the fake and the kwok provider, with Redis and PostgreSQL crashed and restarted
- * mid-operation. Every Operation must end with an outcome (here: Succeeded), no machine may
- * exist twice, and after a delete nothing of the cluster may remain.
+ * mid-operation, and on the OpenStack testbed behind a proxy that injects 5xx answers and
+ * timeouts. Every Operation must end with an outcome (Succeeded, or Failed with the reason
+ * the testbed forces), no machine may exist twice, and after a delete nothing of the cluster
+ * may remain.
  */
 describe(`crash and fault suite (seed ${SEED})`, () => {
-  const random = generator(SEED);
-  const killPoints: string[] = [];
-  /** What each killed worker printed, kept for whoever reads a failure. */
-  const workerLogs: string[] = [];
   let services: PrivateServices;
   let api: KaasProcess;
-  let worker: KaasProcess;
   let client: KaasClient;
   let env: Record<string, string>;
   let dataDir: string;
   const project = 'default';
+  const schedule = new KillSchedule({
+    random: generator(SEED),
+    env: () => env,
+    getOperation: (id) =>
+      patiently(() => unwrap(client.getOperation({ path: { project, operation: id } }))),
+  });
+  const killPoints = schedule.killPoints;
+  const withKills = schedule.withKills.bind(schedule);
 
   beforeAll(async () => {
     services = await startPrivateServices();
@@ -54,7 +51,8 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
       KAAS_QUEUE_PREFIX: uniquePrefix(),
       KAAS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
       KAAS_DATA_DIR: dataDir,
-      KAAS_PROVIDERS: 'fake,kwok',
+      KAAS_PROVIDERS: 'fake,kwok,openstack',
+      KAAS_KEK: `faults-1:${randomBytes(32).toString('base64')}`,
       KAAS_FAKE_BOOT_SECONDS: '8',
       KAAS_FAKE_DELETE_SECONDS: '1.5',
       KAAS_KWOK_BOOT_SECONDS: '1',
@@ -64,20 +62,21 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
       KAAS_RETRY_BASE_SECONDS: '0.2',
       KAAS_RETRY_MAX_SECONDS: '2',
       KAAS_RATE_LIMIT_PER_SECOND: '0',
+      // The fault proxy holds a request longer than this to make a timeout.
+      KAAS_OPENSTACK_REQUEST_TIMEOUT_SECONDS: '4',
+      // Testbed servers never run kubeadm: their nodes never join, and this says so soon.
+      KAAS_OPENSTACK_NODE_JOIN_TIMEOUT_SECONDS: '3',
     };
     api = await startKaas('api', env);
-    worker = await startKaas('worker', env);
+    await schedule.startWorker();
     client = createKaasClient({ baseUrl: api.url, token: ADMIN_TOKEN });
   }, 180_000);
 
   afterAll(async () => {
-    await worker?.kill('SIGTERM');
+    await schedule.stopWorker();
     await api?.kill('SIGTERM');
     mkdirSync('test-artifacts', { recursive: true });
-    writeFileSync(
-      'test-artifacts/faults-workers.log',
-      [...workerLogs, worker?.output() ?? ''].join('\n=== next worker\n'),
-    );
+    writeFileSync('test-artifacts/faults-workers.log', schedule.logs());
     await services?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     // The figure the suite exists for, in the test log.
@@ -96,38 +95,6 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
       }
     }
   }
-  const getOperation = (id: string) =>
-    patiently(() => unwrap(client.getOperation({ path: { project, operation: id } })));
-
-  /** Starts an operation, then kills the worker at random moments until it ends or maxKills. */
-  async function withKills(
-    label: string,
-    start: () => Promise<unknown>,
-    maxKills: number,
-    during?: (kill: number) => Promise<void>,
-  ): Promise<Operation> {
-    const operation = (await start()) as Operation;
-    for (let kill = 0; kill < maxKills; kill++) {
-      await sleep(100 + Math.floor(random() * 800));
-      const current = await getOperation(operation.id);
-      if (FINISHED.includes(current.status)) break;
-      const running = current.steps.filter((s) => s.status === 'Running').map((s) => s.name);
-      await worker.kill('SIGKILL');
-      workerLogs.push(worker.output());
-      killPoints.push(`${label} #${kill + 1}: during ${running.join(', ') || current.status}`);
-      await during?.(kill);
-      worker = await startKaas('worker', env);
-    }
-    const deadline = Date.now() + 240_000;
-    for (;;) {
-      const current = await getOperation(operation.id);
-      if (FINISHED.includes(current.status)) return current;
-      if (Date.now() > deadline)
-        throw new Error(`${label}: operation still ${current.status} after its kills`);
-      await sleep(250);
-    }
-  }
-
   async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
     return patiently(async () => {
       const db = new pg.Client({ connectionString: services.databaseUrl });
@@ -344,7 +311,35 @@ describe(`crash and fault suite (seed ${SEED})`, () => {
     expect(clusterProcesses(dir)).toEqual([]);
   });
 
-  it('counted at least 50 kill points across the providers', () => {
-    expect(killPoints.filter((k) => !k.includes('crashed')).length).toBeGreaterThanOrEqual(50);
+  describe('openstack provider behind a proxy injecting 5xx answers and timeouts', () => {
+    const openstack = new OpenStackUnderFaults({
+      seed: SEED,
+      apiUrl: () => api.url,
+      project,
+      schedule,
+    });
+    afterAll(() => openstack.stop());
+
+    it('create survives worker kills and faults: NodesNotJoined on the testbed, each machine one server and one port', () =>
+      openstack.create());
+    it('scale out and in survive worker kills and faults: no machine twice', () =>
+      openstack.scaleOutAndIn());
+    it('an upgrade, which can replace nothing on the testbed, ends NodesNotJoined under kills and faults, machines as they were', () =>
+      openstack.upgradeEndsWithAReason());
+    it('delete survives worker kills and faults: nothing tagged or named for the cluster is left', () =>
+      openstack.deleteLeavesNothing());
+    it('faults of every kind were injected, into a fifth of the calls, some after a create was made', () =>
+      openstack.expectFaultsInjected());
+  });
+
+  it('counted at least 50 kill points across the fake, kwok and OpenStack providers', () => {
+    const kills = killPoints.filter((k) => !k.includes('crashed'));
+    const byProvider = (p: string) => kills.filter((k) => k.startsWith(`${p} `)).length;
+    expect(kills.length).toBeGreaterThanOrEqual(50);
+    expect({
+      fake: byProvider('fake') > 0,
+      kwok: byProvider('kwok') > 0,
+      openstack: byProvider('openstack') > 0,
+    }).toEqual({ fake: true, kwok: true, openstack: true });
   });
 });

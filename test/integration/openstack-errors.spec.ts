@@ -172,6 +172,26 @@ describe('OpenStack errors, on responses recorded from the testbed', () => {
     expect(seen).toEqual(['POST /servers', 'POST /servers']);
   });
 
+  it('does not repeat a create after a bare 503 (a gateway that lost the answer of a server it made), but does after 503 with Retry-After', async () => {
+    seen.length = 0;
+    script.push((_q, res) => res.writeHead(503).end('upstream connect error or disconnect/reset'));
+    const error = await sendWithRetry(
+      http,
+      'compute',
+      { method: 'POST', url: `${base}/servers` },
+      FAST,
+    ).catch((e: unknown) => e);
+    expect(seen).toEqual(['POST /servers']);
+    expect(toReconcileError(error)).toBeInstanceOf(TransientError);
+    seen.length = 0;
+    script.push(
+      (_q, res) => res.writeHead(503, { 'retry-after': '0' }).end(),
+      (_q, res) => res.writeHead(202).end('{}'),
+    );
+    await sendWithRetry(http, 'compute', { method: 'POST', url: `${base}/servers` }, FAST);
+    expect(seen).toEqual(['POST /servers', 'POST /servers']);
+  });
+
   it('retries a refused connection and maps its end to a transient error', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -45,8 +45,11 @@ const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms
 /**
  * Sends a request, retrying 5xx, 429 and connection errors with exponential backoff and full
  * jitter, or after the service's Retry-After. A POST is retried only when the service cannot
- * have acted on it (connection refused, 429, 503): any other failure of a create surfaces, and
- * the next reconcile adopts whatever was made under the deterministic name.
+ * have acted on it (connection refused, 429, a 503 with Retry-After): any other failure of a
+ * create surfaces, and the next reconcile adopts whatever was made under the deterministic
+ * name. A bare 503 is not such a sign: a gateway that lost the service's answer says 503 too
+ * (Envoy does on an upstream reset), after the server or port was made. `idempotent` marks a
+ * POST that may be sent twice (a Keystone sign-in).
  */
 export async function sendWithRetry<T>(
   http: AxiosInstance,
@@ -54,8 +57,10 @@ export async function sendWithRetry<T>(
   config: AxiosRequestConfig,
   policy: RetryPolicy = DEFAULT_RETRY,
   sleep: Sleep = realSleep,
+  idempotent?: boolean,
 ): Promise<AxiosResponse<T>> {
   const method = (config.method ?? 'GET').toUpperCase();
+  const safe = idempotent ?? method !== 'POST';
   for (let attempt = 1; ; attempt++) {
     let failure: OpenStackHttpError;
     try {
@@ -65,7 +70,7 @@ export async function sendWithRetry<T>(
     } catch (error) {
       failure = connectionError(service, method, config, error);
     }
-    const wait = retryDelay(failure, method, attempt, policy);
+    const wait = retryDelay(failure, safe, attempt, policy);
     if (wait === undefined) throw failure;
     await sleep(wait);
   }
@@ -73,11 +78,11 @@ export async function sendWithRetry<T>(
 
 function retryDelay(
   failure: OpenStackHttpError,
-  method: string,
+  safe: boolean,
   attempt: number,
   policy: RetryPolicy,
 ): number | undefined {
-  if (attempt >= policy.attempts || !isRetryable(failure, method)) return undefined;
+  if (attempt >= policy.attempts || !isRetryable(failure, safe)) return undefined;
   if (failure.retryAfterMs !== undefined) {
     return failure.retryAfterMs <= policy.maxRetryAfterMs ? failure.retryAfterMs : undefined;
   }
@@ -85,9 +90,12 @@ function retryDelay(
   return Math.round(Math.random() * ceiling);
 }
 
-function isRetryable(failure: OpenStackHttpError, method: string): boolean {
-  const { status, code } = failure;
-  if (method === 'POST') return status === 429 || status === 503 || code === 'ECONNREFUSED';
+function isRetryable(failure: OpenStackHttpError, safe: boolean): boolean {
+  const { status, code, retryAfterMs } = failure;
+  if (!safe)
+    return (
+      status === 429 || (status === 503 && retryAfterMs !== undefined) || code === 'ECONNREFUSED'
+    );
   return status === 0 || status === 429 || status >= 500;
 }
 

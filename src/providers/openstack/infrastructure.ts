@@ -70,7 +70,7 @@ export async function externalNetwork(
 }
 
 /** The cluster's network and subnet: an existing network named in the spec, or our own. */
-async function ensureNetwork(
+export async function ensureNetwork(
   clients: OpenStackClients,
   target: InfraTarget,
   external: NeutronResource,
@@ -97,12 +97,22 @@ async function ensureNetwork(
   const router = await ensureNamed(neutron, 'routers', target, Parts.router, {
     external_gateway_info: { network_id: external.id },
   });
-  const interfaces = await neutron.list<NeutronResource & { fixed_ips: { subnet_id: string }[] }>(
-    'ports',
-    { device_id: router.id, device_owner: 'network:router_interface' },
-  );
-  if (!interfaces.some((p) => p.fixed_ips.some((ip) => ip.subnet_id === subnet.id)))
-    await neutron.addRouterInterface(router.id, subnet.id);
+  const attached = async () =>
+    (
+      await neutron.list<NeutronResource & { fixed_ips: { subnet_id: string }[] }>('ports', {
+        device_id: router.id,
+        device_owner: 'network:router_interface',
+      })
+    ).some((p) => p.fixed_ips.some((ip) => ip.subnet_id === subnet.id));
+  if (!(await attached())) {
+    try {
+      await neutron.addRouterInterface(router.id, subnet.id);
+    } catch (error) {
+      // The add is a PUT, sent again when its answer is lost; Neutron then refuses it with 400
+      // ("already has a port on subnet") because the first one worked. Done is done.
+      if (!(await attached())) throw error;
+    }
+  }
   return { networkId: network.id, subnetId: subnet.id };
 }
 

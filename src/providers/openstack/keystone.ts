@@ -148,6 +148,8 @@ export class KeystoneSession {
         },
         this.retry,
         this.options.sleep,
+        // A token issued twice is harmless: the sign-in is retried like a read.
+        true,
       );
     } catch (error) {
       // Keystone answers 404 for an application credential it does not know (deleted).

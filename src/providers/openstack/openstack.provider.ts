@@ -1,5 +1,6 @@
 import type { ClusterSpec } from '../../domain/cluster.js';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../../domain/versions.js';
+import { Logger } from '@nestjs/common';
 import { TerminalError, TransientError, type FieldProblem } from '../../domain/errors.js';
 import type {
   ClusterRef,
@@ -51,6 +52,8 @@ export interface OpenStackProviderOptions {
   /** How long running machines may go without their nodes registering before the Operation fails. */
   nodeJoinTimeoutMs?: number;
 }
+
+const logger = new Logger('openstack');
 
 /** A join token made for one machine outlives its boot and kubeadm's retries, no more. */
 const JOIN_TOKEN_TTL_SECONDS = 2 * 3600;
@@ -104,6 +107,12 @@ export class OpenStackProvider implements InfrastructureProvider {
       return await preflightCloud(clients, { ...spec, openstack }, context?.clusterId);
     } catch (error) {
       const mapped = toReconcileError(error);
+      if (mapped instanceof TransientError) {
+        // The cloud did not answer: not a fault of the request. The reconcile checks the same
+        // things with retries, and fails the Operation with the reason if they do not hold.
+        logger.warn(`cloud "${cloud.name}" could not be checked, accepting: ${mapped.message}`);
+        return [];
+      }
       return [
         {
           field: 'spec.openstack.cloud',

@@ -18,7 +18,7 @@ import {
   type PhaseResult,
   type ReconcileContext,
 } from '../reconcile-context.js';
-import { observeNodes } from './nodes-ready.phase.js';
+import { apiServerUnreachable, observeNodes } from './nodes-ready.phase.js';
 
 /** Provider calls in flight at once while a group scales; a 50-node pool boots together. */
 const PROVIDER_CONCURRENCY = 32;
@@ -112,10 +112,14 @@ async function rollOut(
   const ready = await observeNodes(ctx);
   // Without the API server no node can be judged: only machines the provider reports failed
   // are known to serve nothing. They are replaced (removed, and new ones added within
-  // maxSurge); any other replacement waits for the API server.
+  // maxSurge); any other replacement waits for the API server, and fails the Operation once
+  // the provider's join timeout has passed.
   const failed = liveMembers.filter((m) => m.phase === 'Failed' && isOutdated(m, group));
-  if (ready === null && failed.length === 0)
-    return 'waiting for the API server to answer before replacing machines';
+  if (ready === null && failed.length === 0) {
+    const message = 'the API server does not answer, so no machine can be replaced';
+    apiServerUnreachable(ctx, message);
+    return `waiting: ${message}`;
+  }
   const decision = rolloutStep({
     desired: group.desired,
     maxSurge: group.maxSurge,

@@ -23,20 +23,10 @@ export async function reconcileNodesReady(ctx: ReconcileContext): Promise<PhaseR
   const ready = await observeNodes(ctx);
   const running = ctx.existing.filter((m) => m.phase === 'Running');
   if (ready === null) {
-    const message = `the API server does not answer, so none of the ${running.length} running machines has joined as a node`;
-    ctx.setCondition(
-      ConditionTypes.NodesReady,
-      false,
-      ConditionReasons.TransientError,
-      'the API server does not answer',
+    apiServerUnreachable(
+      ctx,
+      `the API server does not answer, so none of the ${running.length} running machines has joined as a node`,
     );
-    ctx.setCondition(
-      ConditionTypes.NodesJoined,
-      false,
-      ConditionReasons.APIServerUnreachable,
-      message,
-    );
-    failAfterJoinTimeout(ctx, message);
     throw new TransientError('the tenant API server does not answer', 'APIServerUnavailable');
   }
   const notJoined = running.filter((m) => !m.nodeName || !ctx.joinedNodes?.has(m.nodeName));
@@ -75,6 +65,27 @@ function names(machines: { nodeName: string | null; name: string }[]): string {
     .slice(0, 5)
     .map((m) => m.nodeName ?? m.name)
     .join(', ')}${machines.length > 5 ? ', …' : ''}`;
+}
+
+/**
+ * Says so in the conditions when the tenant API server does not answer, and fails the
+ * Operation once that has lasted the provider's join timeout: whichever phase waits on the
+ * API server (nodes joining, a rollout replacing machines) must not wait for ever.
+ */
+export function apiServerUnreachable(ctx: ReconcileContext, message: string): void {
+  ctx.setCondition(
+    ConditionTypes.NodesReady,
+    false,
+    ConditionReasons.TransientError,
+    'the API server does not answer',
+  );
+  ctx.setCondition(
+    ConditionTypes.NodesJoined,
+    false,
+    ConditionReasons.APIServerUnreachable,
+    message,
+  );
+  failAfterJoinTimeout(ctx, message);
 }
 
 /**
