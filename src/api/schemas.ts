@@ -286,6 +286,9 @@ export const KubeconfigSchema = z
 const addonArtefact = z.object({
   file: z.string(),
   url: z.string().optional(),
+  bundled: z.string().optional().meta({
+    description: 'shipped with kaas at this path of its package: no download, no mirror',
+  }),
   sha256: z.string(),
   type: z.enum(['manifest', 'helm-chart', 'example']),
 });

@@ -612,6 +612,10 @@ export type Addon = {
             artefacts: Array<{
                 file: string;
                 url?: string;
+                /**
+                 * shipped with kaas at this path of its package: no download, no mirror
+                 */
+                bundled?: string;
                 sha256: string;
                 type: 'manifest' | 'helm-chart' | 'example';
             }>;
