@@ -47,7 +47,7 @@ curl -sf -X POST "$url/v1/projects/default/clusters" -H "Authorization: Bearer $
 status=0
 (cd test/fuzz && "$venv/bin/st" run ../../openapi/openapi.json --url "$url" \
   -H "Authorization: Bearer $token" --phases examples,coverage,fuzzing \
-  --max-time "${KAAS_FUZZ_SECONDS:-150}" --workers 2 --continue-on-failure --seed 20261129 \
+  --max-time "${KAAS_FUZZ_SECONDS:-240}" --workers 2 --continue-on-failure --seed 20261129 \
   --report junit --report-dir ../../test-artifacts/fuzz) > test-artifacts/fuzz.log 2>&1 || status=$?
 # schemathesis prints a pytest-style report; keep it in the log and show it only on failure, so
 # that CI's closing lines are the test runner's own summary and not the fuzzer's banner.

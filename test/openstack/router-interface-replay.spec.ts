@@ -22,7 +22,9 @@ describe('a router interface whose answer was lost', () => {
       keystone: new URL(TESTBED_AUTH_URL).origin,
       seed: 1,
       rate: 0,
-      holdMs: 3_000,
+      // Held well past the client's timeout, which itself leaves the testbed's slowest normal
+      // answers (a router create on a busy machine: several seconds) room to arrive.
+      holdMs: 15_000,
       decide: (method, path) =>
         method === 'PUT' && path.endsWith('/add_router_interface') && adds++ === 0
           ? 'heldAfterWork'
@@ -30,7 +32,7 @@ describe('a router interface whose answer was lost', () => {
     });
     proxy.arm(true);
     const clients = openstackClients(
-      new KeystoneSession({ ...demoConnection(), authUrl: proxy.authUrl }, { timeoutMs: 1_500 }),
+      new KeystoneSession({ ...demoConnection(), authUrl: proxy.authUrl }, { timeoutMs: 12_000 }),
     );
     const clusterId = randomUUID();
     const spec = clusterSpec({

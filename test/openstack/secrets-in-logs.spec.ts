@@ -180,10 +180,10 @@ describe('secrets never reach the logs', () => {
       .filter(([, forms]) => forms.some((f) => logs.includes(f)))
       .map(([name]) => name);
     expect(found).toEqual([]);
-    // The logs were real, so the search was not of nothing: requests were logged, the
-    // bearer token's header redacted.
+    // The logs were real, so the search was not of nothing: requests were logged, with no
+    // header in them (the access log keeps id, method, url and address) and so no token.
     expect(logs).toMatch(/"url":"\/v1\/projects\/logs\/clusters"/);
-    expect(logs).toMatch(/"authorization":"\[redacted\]"/);
+    expect(logs).not.toMatch(/"authorization":"(?!\[redacted\])/i);
   });
 });
 
