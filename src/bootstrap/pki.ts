@@ -135,36 +135,16 @@ export async function signClientCertificate(
   request: ClientCertificateRequest,
 ): Promise<IssuedCertificate> {
   if (request.commonName.trim() === '') throw new Error('a client certificate needs a common name');
-  const caCert = new x509.X509Certificate(ca.certPem);
-  const caKey = await importSigningKey(ca.keyPem);
-  const keys = await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify']);
-  const { notBefore, notAfter } = validity(request, HOUR_MS);
-  if (notAfter > caCert.notAfter) throw new Error('a client certificate cannot outlive its CA');
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serialNumber(),
+  return signLeaf(ca, {
+    what: 'a client certificate',
     // O before CN, the order Go writes: some tools print the subject as-is.
     subject: [
       ...(request.organizations ?? []).map((o) => ({ O: [o] })),
       { CN: [request.commonName] },
     ],
-    issuer: caCert.subjectName,
-    notBefore,
-    notAfter,
-    publicKey: keys.publicKey,
-    signingKey: caKey.key,
-    signingAlgorithm: caKey.signing,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
-    ],
+    validity: validity(request, HOUR_MS),
+    extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
   });
-  return {
-    certPem: pem(cert.toString('pem')),
-    keyPem: await privateKeyPem(keys.privateKey),
-    notAfter,
-  };
 }
 
 export interface ServingCertificateRequest extends ValidityOptions {
@@ -183,14 +163,38 @@ export async function signServingCertificate(
     ...(request.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];
   if (names.length === 0) throw new Error('a serving certificate needs a DNS name or IP address');
+  return signLeaf(ca, {
+    what: 'a serving certificate',
+    subject: [{ CN: [request.commonName] }],
+    validity: validity(request, 365 * DAY_MS),
+    extensions: [
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(names),
+    ],
+  });
+}
+
+/**
+ * A leaf certificate signed by `ca` for a fresh ECDSA P-256 key: not a CA, digital signature
+ * only, the CA's key identifier, plus the usage-specific `extensions`.
+ */
+async function signLeaf(
+  ca: CertificateAuthority,
+  leaf: {
+    what: string;
+    subject: x509.JsonName;
+    validity: { notBefore: Date; notAfter: Date };
+    extensions: x509.Extension[];
+  },
+): Promise<IssuedCertificate> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await importSigningKey(ca.keyPem);
   const keys = await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify']);
-  const { notBefore, notAfter } = validity(request, 365 * DAY_MS);
-  if (notAfter > caCert.notAfter) throw new Error('a serving certificate cannot outlive its CA');
+  const { notBefore, notAfter } = leaf.validity;
+  if (notAfter > caCert.notAfter) throw new Error(`${leaf.what} cannot outlive its CA`);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
-    subject: [{ CN: [request.commonName] }],
+    subject: leaf.subject,
     issuer: caCert.subjectName,
     notBefore,
     notAfter,
@@ -200,8 +204,7 @@ export async function signServingCertificate(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(names),
+      ...leaf.extensions,
       await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
     ],
   });
