@@ -9,11 +9,6 @@ import {
   ApplicationCredentialsClient,
   applicationCredentialName,
 } from '../../src/providers/openstack/application-credentials.js';
-import { BootstrapMaterial } from '../../src/providers/openstack/bootstrap-material.js';
-import {
-  DatabaseCloudDirectory,
-  sealCredentials,
-} from '../../src/providers/openstack/cloud-directory.js';
 import { AuthenticationError, KeystoneSession } from '../../src/providers/openstack/keystone.js';
 import {
   ensureInfrastructure,
@@ -24,7 +19,12 @@ import { OpenStackProvider } from '../../src/providers/openstack/openstack.provi
 import { listClusterResources } from '../../src/providers/openstack/teardown.js';
 import { KeyRing, makeKek } from '../../src/security/envelope.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { DEMO, demoClients, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
+import {
+  demoClients,
+  requireTestbed,
+  TESTBED_AUTH_URL,
+  testbedProvider,
+} from '../support/openstack.js';
 
 /**
  * The cloud controller manager of an OpenStack cluster signs in with an application
@@ -61,21 +61,7 @@ describe('the per-cluster application credential, on the testbed', () => {
     const db = await createTestDatabase();
     drop = db.drop;
     database = await openDatabase({ url: db.url });
-    const repos = repositories(database.db);
-    const cloudId = uuidv7();
-    await repos.clouds.insert({
-      id: cloudId,
-      name: 'testbed',
-      authUrl: TESTBED_AUTH_URL,
-      region: 'RegionOne',
-      endpointInterface: 'public',
-      credentialType: 'password',
-      credentials: sealCredentials(cloudId, DEMO, keyRing),
-    });
-    provider = new OpenStackProvider({
-      clouds: new DatabaseCloudDirectory(repos.clouds, keyRing),
-      bootstrap: new BootstrapMaterial(repos.clusterSecrets, keyRing),
-    });
+    provider = await testbedProvider(database.db, keyRing);
   });
 
   afterAll(async () => {

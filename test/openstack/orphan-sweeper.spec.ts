@@ -4,20 +4,14 @@ import { initialStatus } from '../../src/domain/cluster.js';
 import { uuidv7 } from '../../src/domain/ids.js';
 import { openDatabase, type DatabaseHandle } from '../../src/persistence/database.js';
 import { repositories } from '../../src/persistence/repositories.js';
-import { BootstrapMaterial } from '../../src/providers/openstack/bootstrap-material.js';
-import {
-  DatabaseCloudDirectory,
-  sealCredentials,
-} from '../../src/providers/openstack/cloud-directory.js';
 import { ensureInfrastructure } from '../../src/providers/openstack/infrastructure.js';
 import { clusterTag } from '../../src/providers/openstack/names.js';
-import { OpenStackProvider } from '../../src/providers/openstack/openstack.provider.js';
 import { listClusterResources } from '../../src/providers/openstack/teardown.js';
 import { OrphanSweeper } from '../../src/queue/orphan-sweeper.js';
 import { KeyRing, makeKek } from '../../src/security/envelope.js';
 import { clusterSpec } from '../support/factories.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { DEMO, demoClients, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
+import { demoClients, requireTestbed, testbedProvider } from '../support/openstack.js';
 
 describe('the orphan sweeper on the testbed', () => {
   let database: DatabaseHandle;
@@ -39,16 +33,7 @@ describe('the orphan sweeper on the testbed', () => {
 
   it('deletes what is tagged for a deleted cluster and leaves an unknown cluster’s alone', async () => {
     const repos = repositories(database.db);
-    const cloudId = uuidv7();
-    await repos.clouds.insert({
-      id: cloudId,
-      name: 'testbed',
-      authUrl: TESTBED_AUTH_URL,
-      region: 'RegionOne',
-      endpointInterface: 'public',
-      credentialType: 'password',
-      credentials: sealCredentials(cloudId, DEMO, keyRing),
-    });
+    const provider = await testbedProvider(database.db, keyRing);
     const projectId = uuidv7();
     await repos.projects.insert({ id: projectId, name: 'p', quotaClusters: 5, quotaNodes: 5 });
     const openstack = { cloud: 'testbed', image: 'ubuntu-22.04-kube-v1.30.4' };
@@ -71,10 +56,6 @@ describe('the orphan sweeper on the testbed', () => {
       [clusterTag(stranger)],
     );
 
-    const provider = new OpenStackProvider({
-      clouds: new DatabaseCloudDirectory(repos.clouds, keyRing),
-      bootstrap: new BootstrapMaterial(repos.clusterSecrets, keyRing),
-    });
     const sweeper = new OrphanSweeper(database, new Map([['openstack', provider]]));
     try {
       expect((await listClusterResources(clients, deleted.id)).length).toBeGreaterThan(0);

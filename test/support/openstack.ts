@@ -1,4 +1,14 @@
+import { uuidv7 } from '../../src/domain/ids.js';
+import type { Db } from '../../src/persistence/database.js';
+import { repositories } from '../../src/persistence/repositories.js';
+import { BootstrapMaterial } from '../../src/providers/openstack/bootstrap-material.js';
 import type { CloudConnection } from '../../src/providers/openstack/cloud.js';
+import {
+  DatabaseCloudDirectory,
+  sealCredentials,
+} from '../../src/providers/openstack/cloud-directory.js';
+import { OpenStackProvider } from '../../src/providers/openstack/openstack.provider.js';
+import type { KeyRing } from '../../src/security/envelope.js';
 import { openstackClients, type OpenStackClients } from '../../src/providers/openstack/clients.js';
 import { KeystoneSession, type SessionOptions } from '../../src/providers/openstack/keystone.js';
 
@@ -102,5 +112,27 @@ export async function ensureQuotaProject(): Promise<void> {
     method: 'PUT',
     url: `/v2.0/quotas/${project.id}`,
     data: { quota: { network: 0 } },
+  });
+}
+
+/**
+ * The testbed registered as cloud "testbed" (the demo user) in a test database, and an
+ * OpenStack provider that finds it there, as the worker builds one.
+ */
+export async function testbedProvider(db: Db, keyRing: KeyRing): Promise<OpenStackProvider> {
+  const repos = repositories(db);
+  const cloudId = uuidv7();
+  await repos.clouds.insert({
+    id: cloudId,
+    name: 'testbed',
+    authUrl: TESTBED_AUTH_URL,
+    region: 'RegionOne',
+    endpointInterface: 'public',
+    credentialType: 'password',
+    credentials: sealCredentials(cloudId, DEMO, keyRing),
+  });
+  return new OpenStackProvider({
+    clouds: new DatabaseCloudDirectory(repos.clouds, keyRing),
+    bootstrap: new BootstrapMaterial(repos.clusterSecrets, keyRing),
   });
 }
