@@ -1,3 +1,4 @@
+import { OpenStackHttpError } from '../../src/providers/openstack/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -412,12 +413,27 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
     const web = pools.find((p) => p.name === `${NS}/web:80`)!;
     const api = pools.find((p) => p.name === `${NS}/api:8000`)!;
     const settle = () => waitForLoadBalancer(octavia, lb.id);
+    // The controller may be repairing the previous change meanwhile (the load balancer is then
+    // immutable for a moment): wait for it and try again, as any other client would.
+    const behindItsBack = async (change: () => Promise<void>) => {
+      for (let attempt = 1; ; attempt++) {
+        await settle();
+        try {
+          return await change();
+        } catch (error) {
+          if (!(error instanceof OpenStackHttpError && error.status === 409) || attempt >= 10)
+            throw error;
+        }
+      }
+    };
     // What a crash between two changes, or someone with the project's credentials, leaves.
-    await octavia.deleteL7Rule(policy.id, (await octavia.listL7Rules(policy.id))[0]!.id);
-    await settle();
-    await octavia.deleteMember(web.id, (await octavia.listMembers(web.id))[0]!.id);
-    await settle();
-    await octavia.deleteHealthMonitor(api.healthmonitor_id!);
+    await behindItsBack(async () =>
+      octavia.deleteL7Rule(policy.id, (await octavia.listL7Rules(policy.id))[0]!.id),
+    );
+    await behindItsBack(async () =>
+      octavia.deleteMember(web.id, (await octavia.listMembers(web.id))[0]!.id),
+    );
+    await behindItsBack(() => octavia.deleteHealthMonitor(api.healthmonitor_id!));
     await settle();
     const repaired = await eventually(
       async () => {
