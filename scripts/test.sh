@@ -29,6 +29,14 @@ NODE_OPTIONS=--experimental-vm-modules timeout 2400 npx jest --ci --maxWorkers=2
 # A plain closing line any CI can read, from jest's own report.
 node -e '
   const r = JSON.parse(require("fs").readFileSync("test-artifacts/jest.json", "utf8"));
+  // Failures again, briefly, where a truncated CI log still shows them: its end.
+  for (const suite of r.testResults) {
+    const failed = suite.assertionResults.filter((a) => a.status === "failed");
+    if (failed.length === 0 && suite.status === "failed")
+      console.log(`FAILED ${suite.name}: ${String(suite.message).replace(/\x1b\[[0-9;]*m/g, "").slice(0, 600)}`);
+    for (const a of failed)
+      console.log(`FAILED ${a.fullName}: ${a.failureMessages.join(" ").replace(/\x1b\[[0-9;]*m/g, "").replace(/\s+/g, " ").slice(0, 600)}`);
+  }
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
   if (r.numTotalTests === 0) { console.error("kaas: no test ran"); process.exit(1); }
 ' || status=1

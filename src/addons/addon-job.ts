@@ -9,6 +9,29 @@ import type { ArtefactSource } from './artefacts.js';
 import { renderAddon } from './renderers/index.js';
 import { resolveAddons, type ResolvedAddon } from './resolve.js';
 
+const RETRY_NOTE = 'failed, retrying: ';
+
+/**
+ * What an install says while it runs. A retry repeats why the attempt before it failed, so the
+ * cause stays readable in the cluster's status and the Operation until the add-on settles.
+ */
+export function installMessage(
+  row: Pick<ClusterAddonRecord, 'phase' | 'version' | 'message'> | undefined,
+  version: string,
+  attempt: Attempt,
+): string {
+  const action =
+    row && row.version !== version && row.phase !== 'Installing'
+      ? `upgrading from ${row.version} to ${version}`
+      : row?.phase === 'Healthy'
+        ? `applying a configuration change to ${version}`
+        : `installing ${version}`;
+  if (attempt.number <= 1) return action;
+  const at = row?.message?.indexOf(RETRY_NOTE) ?? -1;
+  const last = at >= 0 ? `; the last failed: ${row!.message!.slice(at + RETRY_NOTE.length)}` : '';
+  return `${action} (attempt ${attempt.number} of ${attempt.max}${last})`;
+}
+
 function refOf(cluster: ClusterRecord) {
   return { id: cluster.id, name: cluster.name, projectId: cluster.projectId, spec: cluster.spec };
 }
@@ -51,7 +74,7 @@ export class AddonJob {
     try {
       const client = await this.connect(cluster);
       if (desired) {
-        await this.install(cluster, client, desired, row);
+        await this.install(cluster, client, desired, row, attempt);
         return 'installed';
       }
       await this.remove(cluster, client, row!);
@@ -67,6 +90,7 @@ export class AddonJob {
     client: TenantKubeClient,
     addon: ResolvedAddon,
     row: ClusterAddonRecord | undefined,
+    attempt: Attempt,
   ): Promise<void> {
     const base = {
       clusterId: cluster.id,
@@ -75,7 +99,7 @@ export class AddonJob {
       fingerprint: addon.fingerprint,
       generation: cluster.generation,
     };
-    const action = row ? `upgrading from ${row.version}` : 'installing';
+    const action = installMessage(row, addon.version, attempt);
     await this.deps.addons.save({ ...base, phase: 'Installing', message: action });
     const artefacts = await this.deps.artefacts.fetchAll(addon.name, addon.variant);
     const provider = this.deps.providers.get(cluster.spec.provider);
@@ -143,7 +167,7 @@ export class AddonJob {
     const message = error instanceof Error ? error.message : String(error);
     const terminal = error instanceof TerminalError;
     if (!terminal && attempt.number < attempt.max) {
-      const retrying = `attempt ${attempt.number} of ${attempt.max} failed, retrying: ${message}`;
+      const retrying = `attempt ${attempt.number} of ${attempt.max} ${RETRY_NOTE}${message}`;
       await this.deps.addons.setMessage(cluster.id, name, retrying);
       return;
     }

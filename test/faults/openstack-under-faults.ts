@@ -125,6 +125,9 @@ export class OpenStackUnderFaults {
                 kubernetesVersion: '1.36',
                 controlPlane: { replicas: 1, flavor: 'm1.small' },
                 nodePools: [{ name: 'w', replicas: 2, flavor: 'm1.small' }],
+                // Its nodes never register here, so once the startup timeout passes the health
+                // monitor would rightly start repairs, and the upgrade below would meet a 409.
+                autoRepair: { enabled: false },
                 openstack: {
                   cloud: 'testbed-faulty',
                   image: 'ubuntu-22.04-kube-v1.30.4',
