@@ -196,8 +196,9 @@ function controlPlaneReplacements(input: PlanInput, live: ObservedMachine[]): Pl
 
 /**
  * One step per machine replaced. A control-plane machine leaves only after its successor is
- * Ready and, with stacked etcd, after its etcd member was removed through the API server, so
- * that a three-machine control plane never drops below quorum; one machine at a time.
+ * Ready and, with stacked etcd, its machine is deleted only after its etcd member was removed
+ * through the API server, so that a three-machine control plane never drops below quorum; one
+ * machine at a time.
  */
 function replaceStep(
   machine: ObservedMachine,
@@ -214,10 +215,10 @@ function replaceStep(
     role === 'control-plane'
       ? [
           `add a ${version} control-plane machine and wait until its node is Ready`,
+          `cordon and drain ${name}`,
           ...(input.stackedEtcd
             ? [`remove the etcd member of ${name} through the API server`]
             : []),
-          `cordon and drain ${name}`,
           `delete ${name}`,
         ]
       : [

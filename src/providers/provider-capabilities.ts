@@ -2,8 +2,11 @@ import type { ProviderName } from '../domain/cluster.js';
 import type { PlanInput } from '../domain/plan.js';
 import type { ProviderRegistry } from './infrastructure-provider.js';
 
-/** Providers whose control-plane machines run kubeadm with etcd stacked on them. */
-const STACKED_ETCD: readonly ProviderName[] = ['openstack', 'kind'];
+/**
+ * Providers whose control-plane machines carry etcd (kubeadm's stacked etcd; the fake cloud
+ * simulates it).
+ */
+const STACKED_ETCD: readonly ProviderName[] = ['openstack', 'kind', 'fake'];
 
 /** What a plan needs to know of the provider that will carry it out. */
 export function planCapabilities(

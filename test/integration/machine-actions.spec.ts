@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '../../src/persistence/database.js';
 import { PostgresFakeCloudStore } from '../../src/providers/fake/fake-cloud.store.js';
+import type { FakeProvider } from '../../src/providers/fake/fake.provider.js';
+import { PROVIDERS, type ProviderRegistry } from '../../src/providers/infrastructure-provider.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
@@ -103,6 +105,38 @@ describe('machine replacement through the API', () => {
     const cluster = (await api('GET', `${base}/rolling`)).body;
     expect(cluster.status.controlPlaneVersion).toBe('1.37.2');
     expect(cluster.status.nodePools[0].versions).toEqual(['1.37.2']);
+  });
+
+  it('upgrades a three-machine control plane: each old etcd member leaves before its machine', async () => {
+    const created = await api('POST', base, {
+      body: {
+        name: 'quorum',
+        spec: {
+          provider: 'fake',
+          kubernetesVersion: '1.36',
+          controlPlane: { replicas: 3 },
+          nodePools: [],
+        },
+      },
+    });
+    expect((await finished(created.body.id)).status).toBe('Succeeded');
+    const clusterId = created.body.clusterId as string;
+    const fake = server.app.get<ProviderRegistry>(PROVIDERS).get('fake') as FakeProvider;
+    const before = (await machines('quorum')).map((m) => m.name);
+    expect(await fake.etcdMembers(clusterId)).toEqual([...before].sort());
+
+    const upgrade = await api('PATCH', `${base}/quorum`, {
+      body: { spec: { kubernetesVersion: '1.37' } },
+    });
+    expect(upgrade.status).toBe(202);
+    expect(upgrade.body.steps[0].description).toContain(
+      `remove the etcd member of ${before[0]} through the API server`,
+    );
+    expect((await finished(upgrade.body.id)).status).toBe('Succeeded');
+    // A machine deleted while still a member would have left its member behind.
+    const after = (await machines('quorum')).map((m) => m.name);
+    expect(after.filter((n) => before.includes(n))).toEqual([]);
+    expect(await fake.etcdMembers(clusterId)).toEqual([...after].sort());
   });
 
   it('answers 422 for a downgrade, naming both versions', async () => {

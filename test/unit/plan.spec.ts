@@ -122,8 +122,8 @@ describe('planCluster', () => {
     expect(cp).toMatch(/^Replace control-plane machine cp-1 \(1\.36\.3 → 1\.37\.2\): /);
     const order = [
       'add a 1.37.2 control-plane machine and wait until its node is Ready',
-      'remove the etcd member of cp-1 through the API server',
       'cordon and drain cp-1',
+      'remove the etcd member of cp-1 through the API server',
       'delete cp-1',
     ].map((action) => cp.indexOf(action));
     expect(order.every((i) => i > 0)).toBe(true);

@@ -35,6 +35,12 @@ export class FakeProvider implements InfrastructureProvider {
   readonly name = 'fake' as const;
   readonly faults: FaultInjector;
   private readonly now: () => Date;
+  /**
+   * kubeadm's stacked etcd, simulated per cluster: each control-plane machine that has run is
+   * a member until removed. A machine deleted while still a member leaves its member behind,
+   * as a real cluster would, where quorum then counts it.
+   */
+  private readonly etcd = new Map<string, { removed: Set<string>; leftBehind: Set<string> }>();
 
   constructor(
     private readonly store: FakeCloudStore,
@@ -147,6 +153,9 @@ export class FakeProvider implements InfrastructureProvider {
 
   async deleteMachine(cluster: ClusterRef, name: string): Promise<void> {
     this.faults.check('deleteMachine');
+    const etcd = this.etcdOf(cluster.id);
+    if ((await this.runningMembers(cluster.id)).includes(name) && !etcd.removed.has(name))
+      etcd.leftBehind.add(name);
     const goneAt = new Date(this.now().getTime() + this.options.deleteMs);
     await this.store.requestDelete(cluster.id, 'machine', name, goneAt);
   }
@@ -169,8 +178,41 @@ export class FakeProvider implements InfrastructureProvider {
       cordon: async () => undefined,
       drain: async (): Promise<DrainResult> => ({ drained: true, blockedBy: [] }),
       deleteNode: async () => undefined,
+      removeEtcdMember: (nodeName) => this.removeEtcdMember(cluster.id, nodeName),
       close: async () => undefined,
     };
+  }
+
+  /** The etcd members of the cluster's simulated stacked control plane, by node name. */
+  async etcdMembers(clusterId: string): Promise<string[]> {
+    const { removed, leftBehind } = this.etcdOf(clusterId);
+    const running = (await this.runningMembers(clusterId)).filter((n) => !removed.has(n));
+    return [...new Set([...running, ...leftBehind])].sort();
+  }
+
+  /** As etcdctl through another member: refused when no other member would remain to ask. */
+  private async removeEtcdMember(clusterId: string, nodeName: string): Promise<void> {
+    const members = await this.etcdMembers(clusterId);
+    if (!members.some((m) => m !== nodeName))
+      throw new Error(`no other etcd member to ask before removing ${nodeName}`);
+    this.etcdOf(clusterId).removed.add(nodeName);
+  }
+
+  /** Control-plane machines that have booted and not yet gone, whatever etcd says of them. */
+  private async runningMembers(clusterId: string): Promise<string[]> {
+    const now = this.now();
+    return (await this.store.list(clusterId, now, 'machine'))
+      .filter((m) => m.attributes.role === 'control-plane' && !m.failedReason && m.readyAt <= now)
+      .map((m) => m.name);
+  }
+
+  private etcdOf(clusterId: string) {
+    let state = this.etcd.get(clusterId);
+    if (!state) {
+      state = { removed: new Set(), leftBehind: new Set() };
+      this.etcd.set(clusterId, state);
+    }
+    return state;
   }
 
   /** The fake cloud runs no API server, so there is no kubeconfig to give. */

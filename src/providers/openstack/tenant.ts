@@ -45,6 +45,16 @@ export class OpenStackTenant implements TenantCluster {
   }
 
   /**
+   * Removes the node's etcd member through another control-plane node's etcd, reached with the
+   * API server's exec. Nothing to do while no API server has ever served: no machine can have
+   * joined etcd then beyond the first, which is never removed.
+   */
+  async removeEtcdMember(nodeName: string): Promise<void> {
+    const kube = await this.connectOrExplain();
+    if (kube) await kube.removeStackedEtcdMember(nodeName);
+  }
+
+  /**
    * A join token made now in the tenant cluster, for machines that join long after `kubeadm
    * init` created the first one (it expires after a day); undefined while no API serves, when
    * the token from init is all there can be.
