@@ -11,9 +11,14 @@ import { kwokKaasEnv, startKaas, type KaasProcess } from '../support/process.js'
 import { ADMIN_TOKEN } from '../support/factories.js';
 import { eventually } from '../support/http.js';
 
-/** The two pools of the test cluster; only the CPU pool's drain timeout varies. */
-const pools = (drainTimeoutSeconds: number) => [
-  { name: 'cpu', replicas: 2, labels: { tier: 'general' }, upgrade: { drainTimeoutSeconds } },
+/** The two pools of the test cluster; only the CPU pool's drain timeout and its outcome vary. */
+const pools = (drainTimeoutSeconds: number, onDrainTimeout: 'Fail' | 'Proceed' = 'Fail') => [
+  {
+    name: 'cpu',
+    replicas: 2,
+    labels: { tier: 'general' },
+    upgrade: { drainTimeoutSeconds, onDrainTimeout },
+  },
   {
     name: 'gpu',
     replicas: 1,
@@ -160,6 +165,31 @@ describe('kwok clusters through the SDK', () => {
     await tenant.config
       .makeApiClient(PolicyV1Api)
       .deleteNamespacedPodDisruptionBudget({ name: 'guard', namespace: 'pdb-test' });
+  });
+
+  it('deletes the node after the drain timeout when the pool says Proceed, and records why', async () => {
+    // Back to two CPU machines, now with Proceed: the PATCH also finishes the failed scale-down.
+    const patch = await unwrap(
+      client.updateCluster({ path, body: { spec: { nodePools: pools(3, 'Proceed') } } }),
+    );
+    expect((await wait(patch as Operation)).status).toBe('Succeeded');
+    const machines = await unwrap(client.listMachines({ path, query: { pool: 'cpu' } }));
+    expect(machines.items).toHaveLength(2);
+    const newest = machines.items.sort((a, b) => b.id.localeCompare(a.id))[0]!;
+    await guardPodOn(tenant, newest.nodeName!, 'stubborn');
+    const started = Date.now();
+    const final = await wait(await scale('cpu', 1));
+    expect(final).toMatchObject({ status: 'Succeeded' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    expect(await poolNodes('cpu')).not.toContain(newest.nodeName);
+    const events = await unwrap(client.listClusterEvents({ path }));
+    expect(events.items).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'DrainTimeout',
+        message: expect.stringContaining('pdb-test/stubborn'),
+      }),
+    );
   });
 
   it('recovers when the control plane dies mid-operation: the next reconcile restarts it', async () => {

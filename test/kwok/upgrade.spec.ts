@@ -92,7 +92,25 @@ describe('rolling upgrade on kwok', () => {
     const problem = (down as { error?: unknown }).error as {
       errors?: { field: string; message: string }[];
     };
-    expect(problem.errors?.[0]?.field).toBe('spec.kubernetesVersion');
+    expect(problem.errors).toEqual([
+      {
+        field: 'spec.kubernetesVersion',
+        message: 'Kubernetes 1.35 is not supported; supported: 1.36.3, 1.37.2',
+      },
+      {
+        field: 'spec.kubernetesVersion',
+        message: 'cannot downgrade the control plane from 1.36.3 to 1.35',
+      },
+      // The pools follow the control plane, so they would be downgraded too.
+      {
+        field: 'spec.nodePools[0].version',
+        message: 'cannot downgrade pool surge from 1.36.3 to 1.35',
+      },
+      {
+        field: 'spec.nodePools[1].version',
+        message: 'cannot downgrade pool guarded from 1.36.3 to 1.35',
+      },
+    ]);
   });
 
   it('upgrades: control plane first on new binaries, machines one at a time, PDB holds, cancel, resume', async () => {
@@ -183,6 +201,9 @@ describe('rolling upgrade on kwok', () => {
     expect(cluster.status.controlPlaneVersion).toBe('1.37.2');
     const stillOld = (await machines()).filter((m) => m.version === '1.36.3');
     expect(stillOld.map((m) => m.name)).toEqual([guardedMachine.name]);
+    // Its node still runs 1.36.3 while its drain is held, and the pool's status says so.
+    const guardedPool = cluster.status.nodePools.find((p) => p.name === guardedMachine.pool);
+    expect(guardedPool?.versions).toContain('1.36.3');
 
     // Lift the budget and resume: the rollout finishes where it stopped.
     await tenant.config

@@ -95,7 +95,11 @@ export async function healNode(core: CoreV1Api, name: string): Promise<void> {
  * A pod pinned to the node and a PodDisruptionBudget that allows it no disruption: a drain of
  * that node is blocked until the budget goes. Waits until the budget says so.
  */
-export async function guardPodOn(tenant: TenantKubeClient, nodeName: string): Promise<void> {
+export async function guardPodOn(
+  tenant: TenantKubeClient,
+  nodeName: string,
+  pod = 'guarded',
+): Promise<void> {
   await applyManifests(
     tenant,
     `
@@ -105,20 +109,21 @@ metadata: { name: pdb-test }
 ---
 apiVersion: v1
 kind: Pod
-metadata: { name: guarded, namespace: pdb-test, labels: { app: guarded } }
+metadata: { name: ${pod}, namespace: pdb-test, labels: { app: ${pod} } }
 spec: { nodeName: ${nodeName}, containers: [{ name: c, image: busybox }] }
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
-metadata: { name: guard, namespace: pdb-test }
-spec: { minAvailable: 1, selector: { matchLabels: { app: guarded } } }
+metadata: { name: ${pod === 'guarded' ? 'guard' : `guard-${pod}`}, namespace: pdb-test }
+spec: { minAvailable: 1, selector: { matchLabels: { app: ${pod} } } }
 `,
   );
   await eventually(
     () =>
-      tenant.config
-        .makeApiClient(PolicyV1Api)
-        .readNamespacedPodDisruptionBudget({ name: 'guard', namespace: 'pdb-test' }),
+      tenant.config.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({
+        name: pod === 'guarded' ? 'guard' : `guard-${pod}`,
+        namespace: 'pdb-test',
+      }),
     (pdb) => pdb.status?.currentHealthy === 1 && pdb.status?.disruptionsAllowed === 0,
     30_000,
   );
