@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { listClusterResources } from '../../src/providers/openstack/teardown.js';
 import { clusterTag, portName } from '../../src/providers/openstack/names.js';
+import type { NeutronPort } from '../../src/providers/openstack/neutron.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
 import { eventually, httpClient } from '../support/http.js';
@@ -68,6 +69,42 @@ describe('an openstack cluster on the real testbed, through the API', () => {
     c.status.conditions.find((x) => x.type === type) as
       { status: string; reason: string; message: string } | undefined;
 
+  /**
+   * The API's way in: a TCP listener on 6443, its pool probed by a TCP health monitor, one
+   * member per control-plane machine at its port's address; and the control-plane servers
+   * spread by an anti-affinity server group.
+   */
+  async function expectApiPathAndSpread(
+    lbId: string,
+    machines: { name: string; role: string; providerId: string }[],
+  ) {
+    const listeners = await clients.octavia.listListeners(lbId);
+    expect(listeners).toEqual([expect.objectContaining({ protocol: 'TCP', protocol_port: 6443 })]);
+    const [pool, ...others] = await clients.octavia.listPools(lbId);
+    expect(others).toEqual([]);
+    expect(pool).toMatchObject({ protocol: 'TCP' });
+    const monitor = await clients.octavia.getHealthMonitor(pool!.healthmonitor_id!);
+    expect(monitor).toMatchObject({ type: 'TCP' });
+    const controlPlane = machines.filter((m) => m.role === 'control-plane');
+    const members = await clients.octavia.listMembers(pool!.id);
+    const addresses = await Promise.all(
+      controlPlane.map(async (m) => {
+        const [port] = await clients.neutron.list<NeutronPort>('ports', { name: portName(m.name) });
+        return port!.fixed_ips[0]!.ip_address;
+      }),
+    );
+    expect(members.map((m) => [m.name, m.address, m.protocol_port])).toEqual(
+      controlPlane.map((m, i) => [m.name, addresses[i], 6443]),
+    );
+    const groups = await clients.nova.listServerGroups();
+    const spread = groups.filter((g) => controlPlane.some((m) => g.members.includes(m.providerId)));
+    expect(spread).toHaveLength(1);
+    expect(spread[0]!.policy ?? (spread[0] as { policies?: string[] }).policies?.[0]).toBe(
+      'anti-affinity',
+    );
+    expect([...spread[0]!.members].sort()).toEqual(controlPlane.map((m) => m.providerId).sort());
+  }
+
   it('creates network, load balancer and servers, and says honestly that no node joined', async () => {
     const created = await api('POST', '/v1/projects/ml/clusters', {
       body: {
@@ -102,6 +139,7 @@ describe('an openstack cluster on the real testbed, through the API', () => {
     expect(c.status.endpoint).toMatch(/^203\.0\.113\.\d+:6443$/);
     const machines = (await api('GET', '/v1/projects/ml/clusters/on-os/machines')).body.items;
     expect(machines.map((m: { phase: string }) => m.phase)).toEqual(['Running', 'Running']);
+    await expectApiPathAndSpread(lb!.id, machines);
     // The admin kubeconfig points at the floating IP, signed by the cluster CA kaas keeps.
     const kubeconfig = await api('GET', '/v1/projects/ml/clusters/on-os/kubeconfig');
     expect(kubeconfig.status).toBe(200);
