@@ -126,12 +126,21 @@ export type AddonSpec = z.output<typeof addonSpecSchema>;
 const addonsSpec = z
   .record(addonName, addonSpecSchema)
   .refine((m) => Object.keys(m).length <= 16, 'at most 16 add-ons');
+const openstackImage = plainText(1, 255).meta({
+  description:
+    'Glance image (name or id) machines boot from: an OS with kubeadm, kubelet and a container ' +
+    "runtime. `{version}` in it is replaced by the machine's Kubernetes version (e.g. " +
+    '`ubuntu-22.04-kube-v{version}` boots `ubuntu-22.04-kube-v1.37.2`), so an upgrade boots the ' +
+    "new version's image. An image whose `kube_version` property names another minor than the " +
+    "machine's version is refused.",
+});
+
 /** Where and how an `openstack` cluster is built; required with that provider, refused without. */
 export const openstackSpecSchema = z.strictObject({
   /** A cloud a platform administrator registered and granted to the project. */
   cloud: dnsLabel(63),
-  /** Glance image (name or id) every machine boots from: an OS with kubeadm and a container runtime. */
-  image: plainText(1, 255),
+  /** Glance image (name or id) machines boot from: an OS with kubeadm and a container runtime. */
+  image: openstackImage,
   /** The external network the router's gateway and the optional floating IP come from. */
   externalNetwork: plainText(1, 255).default('public'),
   /** An existing network (name or id) to use instead of creating one; no router is made then. */
@@ -198,7 +207,7 @@ export const clusterSpecPatchSchema = z.strictObject({
   openstack: z
     .strictObject({
       cloud: dnsLabel(63).optional(),
-      image: plainText(1, 255).optional(),
+      image: openstackImage.optional(),
       externalNetwork: plainText(1, 255).optional(),
       network: plainText(1, 255).nullable().optional(),
       nodeCidr: cidr.optional(),

@@ -7,7 +7,13 @@ import { ADMIN_TOKEN } from '../support/factories.js';
 import { FAULT_KINDS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { httpClient, type HttpAnswer } from '../support/http.js';
 import type { KillSchedule } from '../support/kill-schedule.js';
-import { DEMO, demoClients, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
+import {
+  DEMO,
+  demoClients,
+  registerVersionImages,
+  requireTestbed,
+  TESTBED_AUTH_URL,
+} from '../support/openstack.js';
 
 /** A fifth of all calls to the cloud, Keystone's included, meet a fault. */
 const FAULT_RATE = 0.2;
@@ -59,6 +65,7 @@ export class OpenStackUnderFaults {
   /** Every machine name kaas ever listed for the cluster: searched for leftovers at the end. */
   private readonly seen = new Set<string>();
   private clusterId = '';
+  private images?: Awaited<ReturnType<typeof registerVersionImages>>;
   private startedAt = 0;
 
   constructor(private readonly ctx: OpenStackFaultsContext) {}
@@ -82,6 +89,8 @@ export class OpenStackUnderFaults {
   private async setUp(): Promise<void> {
     this.startedAt = Date.now();
     await requireTestbed();
+    // Registered straight at the testbed: the proxy's faults are for kaas's calls.
+    this.images = await registerVersionImages();
     this.proxy = await startFaultProxy({
       keystone: new URL(TESTBED_AUTH_URL).origin,
       seed: this.ctx.seed,
@@ -130,7 +139,7 @@ export class OpenStackUnderFaults {
                 autoRepair: { enabled: false },
                 openstack: {
                   cloud: 'testbed-faulty',
-                  image: 'ubuntu-22.04-kube-v1.30.4',
+                  image: this.images!.template,
                   floatingIp: true,
                 },
               },
@@ -210,6 +219,7 @@ export class OpenStackUnderFaults {
   }
 
   async stop(): Promise<void> {
+    await this.images?.remove();
     const proxy = this.proxy;
     if (!proxy) return;
     proxy.arm(false);

@@ -9,6 +9,7 @@ import {
   DEMO,
   ensureQuotaProject,
   QUOTA_USER,
+  registerVersionImages,
   requireTestbed,
   TESTBED_AUTH_URL,
 } from '../support/openstack.js';
@@ -18,17 +19,19 @@ describe('clouds and preflight, against the testbed', () => {
   let drop: () => Promise<void>;
   let dbUrl = '';
   let api: ReturnType<typeof httpClient>;
+  let images: Awaited<ReturnType<typeof registerVersionImages>>;
   const spec = (openstack: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     provider: 'openstack',
     controlPlane: { replicas: 1, flavor: 'm1.small' },
     nodePools: [{ name: 'workers', replicas: 2, flavor: 'm1.large' }],
-    openstack: { cloud: 'testbed', image: 'ubuntu-22.04-kube-v1.30.4', ...openstack },
+    openstack: { cloud: 'testbed', image: images.template, ...openstack },
     ...extra,
   });
 
   beforeAll(async () => {
     await requireTestbed();
     await ensureQuotaProject();
+    images = await registerVersionImages();
     const db = await createTestDatabase();
     drop = db.drop;
     dbUrl = db.url;
@@ -46,6 +49,7 @@ describe('clouds and preflight, against the testbed', () => {
   });
 
   afterAll(async () => {
+    await images?.remove();
     await server?.close();
     await drop?.();
   });

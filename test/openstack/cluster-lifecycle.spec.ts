@@ -11,6 +11,7 @@ import {
   adminClients,
   DEMO,
   demoClients,
+  registerVersionImages,
   requireTestbed,
   TESTBED_AUTH_URL,
 } from '../support/openstack.js';
@@ -23,9 +24,11 @@ describe('an openstack cluster on the real testbed, through the API', () => {
   let api: ReturnType<typeof httpClient>;
   const clients = demoClients();
   let clusterId = '';
+  let images: Awaited<ReturnType<typeof registerVersionImages>>;
 
   beforeAll(async () => {
     await requireTestbed();
+    images = await registerVersionImages();
     const db = await createTestDatabase();
     drop = db.drop;
     server = await startServer(
@@ -49,6 +52,7 @@ describe('an openstack cluster on the real testbed, through the API', () => {
   });
 
   afterAll(async () => {
+    await images?.remove();
     await server?.close();
     await drop?.();
   });
@@ -113,7 +117,7 @@ describe('an openstack cluster on the real testbed, through the API', () => {
           provider: 'openstack',
           controlPlane: { replicas: 1, flavor: 'm1.small' },
           nodePools: [{ name: 'workers', replicas: 1, flavor: 'm1.small' }],
-          openstack: { cloud: 'testbed', image: 'ubuntu-22.04-kube-v1.30.4', floatingIp: true },
+          openstack: { cloud: 'testbed', image: images.template, floatingIp: true },
         },
       },
     });
@@ -126,6 +130,9 @@ describe('an openstack cluster on the real testbed, through the API', () => {
 
     const servers = await clients.nova.listServers({ tags: clusterTag(clusterId) });
     expect(servers.map((s) => s.status)).toEqual(['ACTIVE', 'ACTIVE']);
+    // {version} resolved to the image of the cluster's version, 1.37.2.
+    const booted = servers.map((s) => (s as { image?: { id?: string } }).image?.id);
+    expect(booted).toEqual([images.ids['1.37.2'], images.ids['1.37.2']]);
     const [lb] = await clients.octavia.listLoadBalancers({ tags: clusterTag(clusterId) });
     expect(lb?.provisioning_status).toBe('ACTIVE');
     const c = await cluster();
@@ -152,6 +159,21 @@ describe('an openstack cluster on the real testbed, through the API', () => {
     });
     expect(answer.status).toBe(422);
     expect(answer.body.errors[0].message).toMatch(/instances quota is exceeded/);
+  });
+
+  it('refuses at request time a change to an image made for another Kubernetes minor', async () => {
+    const answer = await api('PATCH', '/v1/projects/ml/clusters/on-os?dryRun=true', {
+      body: { spec: { openstack: { image: 'ubuntu-22.04-kube-v1.30.4' } } },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors).toEqual([
+      {
+        field: 'spec.openstack.image',
+        message: expect.stringMatching(
+          /^image "ubuntu-22\.04-kube-v1\.30\.4" has kube_version v1\.30\.4, but Kubernetes 1\.37\.2 needs an image for 1\.37/,
+        ),
+      },
+    ]);
   });
 
   it('scales a pool out: servers are added', async () => {

@@ -6,7 +6,13 @@ import { listClusterResources } from '../../src/providers/openstack/teardown.js'
 import { createTestDatabase } from '../support/postgres.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
 import { eventually, httpClient } from '../support/http.js';
-import { DEMO, demoClients, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
+import {
+  DEMO,
+  demoClients,
+  registerVersionImages,
+  requireTestbed,
+  TESTBED_AUTH_URL,
+} from '../support/openstack.js';
 
 /**
  * The testbed's servers never run kubeadm, so the cluster's API server never answers: an
@@ -17,10 +23,12 @@ describe('an upgrade of an OpenStack cluster whose API server never answers', ()
   let server: RunningServer;
   let drop: () => Promise<void>;
   let api: ReturnType<typeof httpClient>;
+  let images: Awaited<ReturnType<typeof registerVersionImages>>;
   const clients = demoClients();
 
   beforeAll(async () => {
     await requireTestbed();
+    images = await registerVersionImages();
     const db = await createTestDatabase();
     drop = db.drop;
     server = await startServer(
@@ -43,6 +51,7 @@ describe('an upgrade of an OpenStack cluster whose API server never answers', ()
   });
 
   afterAll(async () => {
+    await images?.remove();
     await server?.close();
     await drop?.();
   });
@@ -63,7 +72,7 @@ describe('an upgrade of an OpenStack cluster whose API server never answers', ()
           kubernetesVersion: '1.36',
           controlPlane: { replicas: 1, flavor: 'm1.small' },
           nodePools: [{ name: 'w', replicas: 1, flavor: 'm1.small' }],
-          openstack: { cloud: 'testbed', image: 'ubuntu-22.04-kube-v1.30.4' },
+          openstack: { cloud: 'testbed', image: images.template },
         },
       },
     });

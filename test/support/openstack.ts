@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { uuidv7 } from '../../src/domain/ids.js';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../../src/domain/versions.js';
 import type { Db } from '../../src/persistence/database.js';
 import { repositories } from '../../src/persistence/repositories.js';
 import { BootstrapMaterial } from '../../src/providers/openstack/bootstrap-material.js';
@@ -76,9 +78,36 @@ export const QUOTA_USER = {
 
 export async function ensureQuotaProject(): Promise<void> {
   const admin = new KeystoneSession(demoConnection(ADMIN));
+  const projectId = await ensureMemberProject(QUOTA_USER);
+  await admin.request('compute', {
+    method: 'PUT',
+    url: `/os-quota-sets/${projectId}`,
+    data: { quota_set: { instances: 0 } },
+  });
+  await admin.request('network', {
+    method: 'PUT',
+    url: `/v2.0/quotas/${projectId}`,
+    data: { quota: { network: 0 } },
+  });
+}
+
+/**
+ * A testbed project of its own, with its cloud defaults, for tests that lower its Neutron and
+ * Octavia quotas (and put them back): the demo project stays as other tests need it.
+ */
+export const NETWORK_QUOTA_USER = {
+  ...DEMO,
+  username: 'kaas-network-quota-test',
+  password: 'kaas-network-quota-test',
+  projectName: 'kaas-network-quota-test',
+};
+
+/** The project of `user` and the user as a member of it, made as admin if missing; its id. */
+export async function ensureMemberProject(user: typeof DEMO): Promise<string> {
+  const admin = new KeystoneSession(demoConnection(ADMIN));
   const identity = async <T>(method: string, url: string, data?: unknown) =>
     (await admin.request<T>('identity', { method, url, ...(data ? { data } : {}) })).data;
-  const name = QUOTA_USER.projectName;
+  const name = user.projectName;
   type Named = { id: string };
   const project =
     (await identity<{ projects: Named[] }>('GET', `/projects?name=${name}`)).projects[0] ??
@@ -87,13 +116,13 @@ export async function ensureQuotaProject(): Promise<void> {
         project: { name, domain_id: 'default' },
       })
     ).project;
-  const user =
-    (await identity<{ users: Named[] }>('GET', `/users?name=${QUOTA_USER.username}`)).users[0] ??
+  const member =
+    (await identity<{ users: Named[] }>('GET', `/users?name=${user.username}`)).users[0] ??
     (
       await identity<{ user: Named }>('POST', '/users', {
         user: {
-          name: QUOTA_USER.username,
-          password: QUOTA_USER.password,
+          name: user.username,
+          password: user.password,
           domain_id: 'default',
           default_project_id: project.id,
         },
@@ -101,18 +130,68 @@ export async function ensureQuotaProject(): Promise<void> {
     ).user;
   for (const role of ['member', 'load-balancer_member']) {
     const [found] = (await identity<{ roles: Named[] }>('GET', `/roles?name=${role}`)).roles;
-    if (found) await identity('PUT', `/projects/${project.id}/users/${user.id}/roles/${found.id}`);
+    if (found)
+      await identity('PUT', `/projects/${project.id}/users/${member.id}/roles/${found.id}`);
   }
-  await admin.request('compute', {
-    method: 'PUT',
-    url: `/os-quota-sets/${project.id}`,
-    data: { quota_set: { instances: 0 } },
+  return project.id;
+}
+
+/**
+ * A public Glance image registered as admin (a few bytes of raw data, so it is active), with
+ * `properties` such as kube_version; its id.
+ */
+export async function registerImage(
+  name: string,
+  properties: Record<string, string> = {},
+): Promise<string> {
+  const admin = new KeystoneSession(demoConnection(ADMIN));
+  const { data: image } = await admin.request<{ id: string }>('image', {
+    method: 'POST',
+    url: '/v2/images',
+    data: {
+      name,
+      disk_format: 'raw',
+      container_format: 'bare',
+      visibility: 'public',
+      ...properties,
+    },
   });
-  await admin.request('network', {
+  await admin.request('image', {
     method: 'PUT',
-    url: `/v2.0/quotas/${project.id}`,
-    data: { quota: { network: 0 } },
+    url: `/v2/images/${image.id}/file`,
+    data: Buffer.alloc(1024),
+    headers: { 'Content-Type': 'application/octet-stream' },
   });
+  return image.id;
+}
+
+export async function deleteImage(id: string): Promise<void> {
+  const admin = new KeystoneSession(demoConnection(ADMIN));
+  await admin.request('image', { method: 'DELETE', url: `/v2/images/${id}` });
+}
+
+/**
+ * One image per supported Kubernetes version, named `kaas-<random>-kube-v<version>` and
+ * tagged with kube_version `v<version>` as image builders do: `template` is the
+ * spec.openstack.image that picks each. The testbed's own image is for Kubernetes 1.30, which
+ * kaas does not run. `remove` deletes them.
+ */
+export async function registerVersionImages(): Promise<{
+  template: string;
+  ids: Record<string, string>;
+  remove: () => Promise<void>;
+}> {
+  const prefix = `kaas-${randomBytes(4).toString('hex')}-kube-v`;
+  const ids: Record<string, string> = {};
+  for (const version of SUPPORTED_KUBERNETES_VERSIONS)
+    ids[version] = await registerImage(`${prefix}${version}`, { kube_version: `v${version}` });
+  return {
+    template: `${prefix}{version}`,
+    ids,
+    remove: async () => {
+      for (const id of Object.values(ids)) await deleteImage(id);
+    },
+  };
 }
 
 /**

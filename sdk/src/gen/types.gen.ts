@@ -111,6 +111,9 @@ export type ClusterCreateRequest = {
         autoRepair?: AutoRepairPolicy;
         openstack?: {
             cloud: string;
+            /**
+             * Glance image (name or id) machines boot from: an OS with kubeadm, kubelet and a container runtime. `{version}` in it is replaced by the machine's Kubernetes version (e.g. `ubuntu-22.04-kube-v{version}` boots `ubuntu-22.04-kube-v1.37.2`), so an upgrade boots the new version's image. An image whose `kube_version` property names another minor than the machine's version is refused.
+             */
             image: string;
             externalNetwork?: string;
             network?: string;
@@ -206,6 +209,9 @@ export type ClusterPatchRequest = {
         };
         openstack?: {
             cloud?: string;
+            /**
+             * Glance image (name or id) machines boot from: an OS with kubeadm, kubelet and a container runtime. `{version}` in it is replaced by the machine's Kubernetes version (e.g. `ubuntu-22.04-kube-v{version}` boots `ubuntu-22.04-kube-v1.37.2`), so an upgrade boots the new version's image. An image whose `kube_version` property names another minor than the machine's version is refused.
+             */
             image?: string;
             externalNetwork?: string;
             network?: string | null;
@@ -340,6 +346,9 @@ export type Cluster = {
         autoRepair: AutoRepairPolicy;
         openstack?: {
             cloud: string;
+            /**
+             * Glance image (name or id) machines boot from: an OS with kubeadm, kubelet and a container runtime. `{version}` in it is replaced by the machine's Kubernetes version (e.g. `ubuntu-22.04-kube-v{version}` boots `ubuntu-22.04-kube-v1.37.2`), so an upgrade boots the new version's image. An image whose `kube_version` property names another minor than the machine's version is refused.
+             */
             image: string;
             externalNetwork: string;
             network?: string;
@@ -472,6 +481,9 @@ export type Plan = {
         autoRepair: AutoRepairPolicy;
         openstack?: {
             cloud: string;
+            /**
+             * Glance image (name or id) machines boot from: an OS with kubeadm, kubelet and a container runtime. `{version}` in it is replaced by the machine's Kubernetes version (e.g. `ubuntu-22.04-kube-v{version}` boots `ubuntu-22.04-kube-v1.37.2`), so an upgrade boots the new version's image. An image whose `kube_version` property names another minor than the machine's version is refused.
+             */
             image: string;
             externalNetwork: string;
             network?: string;

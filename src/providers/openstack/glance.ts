@@ -5,6 +5,8 @@ export interface GlanceImage {
   id: string;
   name: string;
   status: string;
+  /** The Kubernetes version the image's kubeadm and kubelet are, when its maker said so. */
+  kube_version?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,6 +4,7 @@ import type { BootstrapToken } from '../../bootstrap/tokens.js';
 import type { BootstrapMaterial } from './bootstrap-material.js';
 import type { OpenStackClients } from './clients.js';
 import { OpenStackReasons } from './errors.js';
+import { imageForVersion } from './images.js';
 import {
   findApiPool,
   findClusterNetwork,
@@ -162,7 +163,7 @@ export async function createServer(
     throw new TransientError('the cluster network is not there yet', 'InfrastructureNotReady');
   const [flavorRef, imageRef, api] = await Promise.all([
     resolveFlavor(clients, machine.flavor),
-    resolveImage(clients, target.spec.image),
+    resolveImage(clients, imageForVersion(target.spec.image, machine.version)),
     apiAddresses(clients, target),
   ]);
   const port = await ensurePort(clients, target.clusterId, machine, network);

@@ -228,6 +228,29 @@ export class OctaviaClient extends ServiceClient {
     return this.remove(`/l7policies/${policyId}/rules/${ruleId}`);
   }
 
+  /** The project's quotas, -1 for unlimited (older Octavias spell some names without `_`). */
+  async quota(projectId: string): Promise<Record<string, number | null>> {
+    return (await this.get<{ quota: Record<string, number | null> }>(`/quotas/${projectId}`)).quota;
+  }
+
+  /** How many of a kind of object the project has, as its quota counts them. */
+  async countOwned(
+    collection: 'loadbalancers' | 'listeners' | 'pools' | 'healthmonitors' | 'members',
+    projectId: string,
+  ): Promise<number> {
+    if (collection === 'members') {
+      const { pools } = await this.get<{ pools: { members?: unknown[] }[] }>('/pools', {
+        project_id: projectId,
+      });
+      return pools.reduce((n, p) => n + (p.members?.length ?? 0), 0);
+    }
+    const body = await this.get<Record<string, unknown[]>>(`/${collection}`, {
+      project_id: projectId,
+      fields: 'id',
+    });
+    return body[collection]?.length ?? 0;
+  }
+
   async listL7Rules(policyId: string): Promise<OctaviaL7Rule[]> {
     return (await this.get<{ rules: OctaviaL7Rule[] }>(`/l7policies/${policyId}/rules`)).rules;
   }

@@ -38,6 +38,7 @@ import {
   listServers,
   toProviderMachine,
 } from './machines.js';
+import { minorOf, VERSION_PLACEHOLDER } from './images.js';
 import { sweepCloud } from './orphans.js';
 import { preflightCloud } from './preflight.js';
 import { deleteInfrastructure, listClusterResources } from './teardown.js';
@@ -77,14 +78,17 @@ export class OpenStackProvider implements InfrastructureProvider {
   }
 
   /**
-   * Every supported version: what a machine runs comes from the image named in
-   * spec.openstack.image (kubeadm, kubelet and a runtime baked in), which preflight looks up.
+   * Every supported version: what a machine runs comes from the Glance image spec.openstack.image
+   * names for the machine's version (kubeadm, kubelet and a runtime baked in), which preflight
+   * looks up for each version the spec runs.
    */
   kubernetesVersions(): ProviderVersion[] {
     return SUPPORTED_KUBERNETES_VERSIONS.map((version) => ({
       version,
       available: true,
-      artefact: `the Glance image named in spec.openstack.image, with kubeadm ${version} installed`,
+      artefact:
+        `the Glance image spec.openstack.image names, with ${VERSION_PLACEHOLDER} replaced by ${version}: ` +
+        `kubeadm ${version} installed, and kube_version, if the image has that property, for ${minorOf(version)}`,
     }));
   }
 
@@ -104,7 +108,10 @@ export class OpenStackProvider implements InfrastructureProvider {
     const clients = this.clientsFor(cloud);
     try {
       await clients.session.projectId();
-      return await preflightCloud(clients, { ...spec, openstack }, context?.clusterId);
+      const change = context?.clusterId
+        ? { clusterId: context.clusterId, ...(context.current ? { current: context.current } : {}) }
+        : undefined;
+      return await preflightCloud(clients, { ...spec, openstack }, change);
     } catch (error) {
       const mapped = toReconcileError(error);
       if (mapped instanceof TransientError) {

@@ -1,17 +1,39 @@
 import { desiredMachineCount, type ClusterSpec, type OpenStackSpec } from '../../domain/cluster.js';
 import { TerminalError, type FieldProblem } from '../../domain/errors.js';
+import { poolVersion } from '../../domain/upgrade-rules.js';
 import type { OpenStackClients } from './clients.js';
-import { clusterTag } from './names.js';
-import type { NovaFlavor } from './nova.js';
+import type { GlanceImage } from './glance.js';
+import { OpenStackHttpError } from './http.js';
+import { imageForVersion, imageVersionMismatch } from './images.js';
+import { clusterTag, ROLE_TAG } from './names.js';
+import type { NovaFlavor, NovaServer } from './nova.js';
+import {
+  cloudNeeds,
+  NEUTRON_QUOTAS,
+  OCTAVIA_QUOTAS,
+  quotaShortfall,
+  type CloudNeeds,
+  type ClusterFootprint,
+  type OctaviaQuotaName,
+} from './quota.js';
+
+type OpenStackClusterSpec = ClusterSpec & { openstack: OpenStackSpec };
+
+/** On a change: the cluster and the spec in force. */
+export interface PreflightChange {
+  clusterId: string;
+  current?: ClusterSpec;
+}
 
 /**
- * What can be known before anything is made: flavors, image, external (and existing) network
- * exist, and the cloud project's quota holds the machines this spec adds.
+ * What can be known before anything is made: flavors, the image of every version the spec
+ * runs, external (and existing) network exist, and the cloud project's Nova, Neutron and
+ * Octavia quotas hold what this spec adds.
  */
 export async function preflightCloud(
   clients: OpenStackClients,
-  spec: ClusterSpec & { openstack: OpenStackSpec },
-  clusterId: string | undefined,
+  spec: OpenStackClusterSpec,
+  change: PreflightChange | undefined,
 ): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
   const flavors = await clients.nova.listFlavors();
@@ -33,19 +55,70 @@ export async function preflightCloud(
       field: w.field,
       message: `the cloud has no flavor "${w.flavor}"; available: ${flavors.map((f) => f.name).join(', ')}`,
     });
-  const image = await imageProblem(clients, spec.openstack.image);
-  if (image) problems.push({ field: 'spec.openstack.image', message: image });
+  problems.push(...(await imageProblems(clients, spec)));
   problems.push(...(await networkProblems(clients, spec.openstack)));
   if (problems.length > 0) return problems;
   const sized = wanted.map((w) => ({ ...w, size: byName(w.flavor)! }));
-  return quotaProblems(clients, spec, sized, clusterId);
+  const existing = change
+    ? await clients.nova.listServers({ tags: clusterTag(change.clusterId) })
+    : [];
+  const footprint: ClusterFootprint | undefined = change && {
+    servers: existing.length,
+    controlPlaneServers: existing.filter((s) => s.tags?.includes(ROLE_TAG['control-plane'])).length,
+    floatingIp: change.current?.openstack?.floatingIp ?? false,
+  };
+  const needs = cloudNeeds(spec, footprint);
+  const projectId = await clients.session.projectId();
+  return [
+    ...(await novaProblems(clients, spec, sized, existing)),
+    ...(await neutronProblems(clients, projectId, needs)),
+    ...(await octaviaProblems(clients, projectId, needs)),
+  ];
 }
 
-/** A problem with the image, or none. */
-async function imageProblem(clients: OpenStackClients, image: string): Promise<string | undefined> {
+/** Every Kubernetes version the spec's machines run: the control plane's, then each pool's. */
+function machineVersions(spec: ClusterSpec): string[] {
+  return [...new Set([spec.kubernetesVersion, ...spec.nodePools.map((p) => poolVersion(spec, p))])];
+}
+
+/**
+ * The image of each version must be there and, when it says which Kubernetes it carries, be
+ * for that version's minor. Each problem is said once.
+ */
+async function imageProblems(
+  clients: OpenStackClients,
+  spec: OpenStackClusterSpec,
+): Promise<FieldProblem[]> {
+  const template = spec.openstack.image;
+  const found = new Map<string, Promise<GlanceImage | string | undefined>>();
+  const messages = new Set<string>();
+  for (const version of machineVersions(spec)) {
+    const name = imageForVersion(template, version);
+    if (!found.has(name)) found.set(name, lookUpImage(clients, name));
+    const image = await found.get(name);
+    if (typeof image === 'string') messages.add(image);
+    else if (!image)
+      messages.add(
+        `no active image "${name}" is visible to the cloud's project` +
+          (name === template
+            ? ''
+            : ` (spec.openstack.image "${template}" for Kubernetes ${version})`),
+      );
+    else {
+      const mismatch = imageVersionMismatch(image, version);
+      if (mismatch) messages.add(mismatch);
+    }
+  }
+  return [...messages].map((message) => ({ field: 'spec.openstack.image', message }));
+}
+
+/** The image, none, or why it cannot be told apart from others. */
+async function lookUpImage(
+  clients: OpenStackClients,
+  image: string,
+): Promise<GlanceImage | string | undefined> {
   try {
-    if (await clients.glance.findImage(image)) return undefined;
-    return `no active image "${image}" is visible to the cloud's project`;
+    return await clients.glance.findImage(image);
   } catch (error) {
     if (error instanceof TerminalError) return error.message;
     throw error;
@@ -74,13 +147,12 @@ async function networkProblems(
   return problems;
 }
 
-async function quotaProblems(
+async function novaProblems(
   clients: OpenStackClients,
   spec: ClusterSpec,
   wanted: { count: number; size: NovaFlavor }[],
-  clusterId: string | undefined,
+  existing: NovaServer[],
 ): Promise<FieldProblem[]> {
-  const existing = clusterId ? await clients.nova.listServers({ tags: clusterTag(clusterId) }) : [];
   const ours = existing.map((s) => (s as { flavor?: { vcpus?: number; ram?: number } }).flavor);
   const instances = desiredMachineCount(spec) - existing.length;
   const cores =
@@ -90,16 +162,95 @@ async function quotaProblems(
     wanted.reduce((n, w) => n + w.count * w.size.ram, 0) -
     ours.reduce((n, f) => n + (f?.ram ?? 0), 0);
   const limits = await clients.nova.limits();
+  return [
+    quotaShortfall('instances', instances, {
+      limit: limits.maxTotalInstances,
+      used: limits.totalInstancesUsed,
+    }),
+    quotaShortfall('cores', cores, { limit: limits.maxTotalCores, used: limits.totalCoresUsed }),
+    quotaShortfall(
+      'RAM',
+      ram,
+      { limit: limits.maxTotalRAMSize, used: limits.totalRAMUsed },
+      ' MiB',
+    ),
+  ].filter((p) => p !== undefined);
+}
+
+/**
+ * A quota API the cloud does not offer (no such extension or endpoint, or one its policy hides
+ * from the project) leaves that service unchecked: the reconcile meets its quota if it must.
+ */
+async function unlessNotOffered<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof OpenStackHttpError && [403, 404, 501].includes(error.status))
+      return undefined;
+    throw error;
+  }
+}
+
+/** Neutron's quota details count what is used and what is reserved by requests in flight. */
+async function neutronProblems(
+  clients: OpenStackClients,
+  projectId: string,
+  needs: CloudNeeds,
+): Promise<FieldProblem[]> {
+  if (Object.values(needs.neutron).every((n) => n <= 0)) return [];
+  const details = await unlessNotOffered(() => clients.neutron.quotaDetails(projectId));
+  if (!details) return [];
+  return Object.entries(NEUTRON_QUOTAS).flatMap(([name, what]) => {
+    const detail = details[name];
+    if (!detail) return [];
+    const used = detail.used + (detail.reserved ?? 0);
+    const problem = quotaShortfall(
+      `Neutron ${what}`,
+      needs.neutron[name as keyof typeof NEUTRON_QUOTAS],
+      {
+        limit: detail.limit,
+        used,
+      },
+    );
+    return problem ? [problem] : [];
+  });
+}
+
+const OCTAVIA_COLLECTIONS = {
+  load_balancer: 'loadbalancers',
+  listener: 'listeners',
+  pool: 'pools',
+  health_monitor: 'healthmonitors',
+  member: 'members',
+} as const;
+
+/** Older Octavias name two quotas without the underscore. */
+const OCTAVIA_ALIASES: Partial<Record<OctaviaQuotaName, string>> = {
+  load_balancer: 'loadbalancer',
+  health_monitor: 'healthmonitor',
+};
+
+/**
+ * Octavia's quota API gives limits only: what the project uses is counted from its objects,
+ * and only for a quota that is limited and that this spec needs more of.
+ */
+async function octaviaProblems(
+  clients: OpenStackClients,
+  projectId: string,
+  needs: CloudNeeds,
+): Promise<FieldProblem[]> {
+  if (Object.values(needs.octavia).every((n) => n <= 0)) return [];
+  const quota = await unlessNotOffered(() => clients.octavia.quota(projectId));
+  if (!quota) return [];
   const problems: FieldProblem[] = [];
-  const check = (what: string, need: number, max: number, used: number, unit = '') => {
-    if (max >= 0 && need > 0 && used + need > max)
-      problems.push({
-        field: 'spec',
-        message: `the cloud project's ${what} quota is exceeded: ${used}${unit} used of ${max}${unit}, this needs ${need}${unit} more`,
-      });
-  };
-  check('instances', instances, limits.maxTotalInstances, limits.totalInstancesUsed);
-  check('cores', cores, limits.maxTotalCores, limits.totalCoresUsed);
-  check('RAM', ram, limits.maxTotalRAMSize, limits.totalRAMUsed, ' MiB');
+  for (const [key, what] of Object.entries(OCTAVIA_QUOTAS)) {
+    const name = key as OctaviaQuotaName;
+    const limit = quota[name] ?? quota[OCTAVIA_ALIASES[name] ?? name];
+    const need = needs.octavia[name];
+    if (typeof limit !== 'number' || limit < 0 || need <= 0) continue;
+    const used = await clients.octavia.countOwned(OCTAVIA_COLLECTIONS[name], projectId);
+    const problem = quotaShortfall(`Octavia ${what}`, need, { limit, used });
+    if (problem) problems.push(problem);
+  }
   return problems;
 }
