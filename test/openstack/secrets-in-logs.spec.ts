@@ -9,7 +9,12 @@ import { createTestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { uniquePrefix } from '../support/factories.js';
 import { eventually, httpClient } from '../support/http.js';
-import { DEMO, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
+import {
+  DEMO,
+  registerVersionImages,
+  requireTestbed,
+  TESTBED_AUTH_URL,
+} from '../support/openstack.js';
 import { startKaas, type KaasProcess } from '../support/process.js';
 import { secretForms } from '../support/secret-forms.js';
 
@@ -47,8 +52,12 @@ describe('secrets never reach the logs', () => {
     }
   }
 
+  // Images for the versions kaas runs: the testbed's own is for Kubernetes 1.30.
+  let images: Awaited<ReturnType<typeof registerVersionImages>>;
+
   beforeAll(async () => {
     await requireTestbed();
+    images = await registerVersionImages();
     const db = await createTestDatabase();
     databaseUrl = db.url;
     drop = db.drop;
@@ -67,6 +76,7 @@ describe('secrets never reach the logs', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await images?.remove();
     await stop();
     await drop?.();
   });
@@ -130,7 +140,7 @@ describe('secrets never reach the logs', () => {
           provider: 'openstack',
           controlPlane: { replicas: 1, flavor: 'm1.small' },
           nodePools: [{ name: 'w', replicas: 1, flavor: 'm1.small' }],
-          openstack: { cloud: 'testbed', image: 'ubuntu-22.04-kube-v1.30.4' },
+          openstack: { cloud: 'testbed', image: images.template },
         },
       },
     });

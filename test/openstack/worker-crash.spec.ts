@@ -6,7 +6,13 @@ import { createTestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { ADMIN_TOKEN, uniquePrefix } from '../support/factories.js';
 import { eventually, httpClient } from '../support/http.js';
-import { DEMO, demoClients, requireTestbed, TESTBED_AUTH_URL } from '../support/openstack.js';
+import {
+  DEMO,
+  demoClients,
+  registerVersionImages,
+  requireTestbed,
+  TESTBED_AUTH_URL,
+} from '../support/openstack.js';
 import { startKaas, type KaasProcess } from '../support/process.js';
 
 /**
@@ -22,8 +28,12 @@ describe('a worker killed while it creates OpenStack servers', () => {
   const clients = demoClients();
   let request: ReturnType<typeof httpClient>;
 
+  // Images for the versions kaas runs: the testbed's own is for Kubernetes 1.30.
+  let images: Awaited<ReturnType<typeof registerVersionImages>>;
+
   beforeAll(async () => {
     await requireTestbed();
+    images = await registerVersionImages();
     const db = await createTestDatabase();
     drop = db.drop;
     env = {
@@ -50,6 +60,7 @@ describe('a worker killed while it creates OpenStack servers', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await images?.remove();
     await worker?.kill('SIGTERM');
     await api?.kill('SIGTERM');
     await drop?.();
@@ -64,7 +75,7 @@ describe('a worker killed while it creates OpenStack servers', () => {
           provider: 'openstack',
           controlPlane: { replicas: 1, flavor: 'm1.small' },
           nodePools: [{ name: 'w', replicas: 3, flavor: 'm1.small' }],
-          openstack: { cloud: 'testbed', image: 'ubuntu-22.04-kube-v1.30.4' },
+          openstack: { cloud: 'testbed', image: images.template },
         },
       },
     });
