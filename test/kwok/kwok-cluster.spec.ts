@@ -7,6 +7,7 @@ import { createKaasClient, unwrap, type KaasClient, type Operation } from '../..
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
 import { guardPodOn } from '../support/kwok.js';
 import { KwokProvider, clusterProcesses } from '../../src/providers/kwok/kwok.provider.js';
+import { missingComponents } from '../../src/providers/kwok/kwokctl.js';
 import { kwokKaasEnv, startKaas, type KaasProcess } from '../support/process.js';
 import { ADMIN_TOKEN } from '../support/factories.js';
 import { eventually } from '../support/http.js';
@@ -190,6 +191,49 @@ describe('kwok clusters through the SDK', () => {
         message: expect.stringContaining('pdb-test/stubborn'),
       }),
     );
+  });
+
+  it('restarts a controller manager that died while the API server still answers', async () => {
+    const dir = join(dataDir, 'kwok', 'clusters', KwokProvider.clusterName(clusterId));
+    expect(missingComponents(dir)).toEqual([]);
+    const manager = clusterProcesses(dir).filter((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kube-controller-manager'),
+    );
+    expect(manager).toHaveLength(1);
+    process.kill(manager[0]!, 'SIGKILL');
+    await eventually(
+      async () => missingComponents(dir),
+      (missing) => missing.includes('kube-controller-manager'),
+      10_000,
+    );
+    expect(await tenant.serverVersion()).toBe('v1.37.2');
+    // Without a controller manager this Deployment would never get a pod.
+    await tenant.apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'after-restart' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'after-restart' } },
+          template: {
+            metadata: { labels: { app: 'after-restart' } },
+            spec: {
+              nodeSelector: { 'kaas.dev/pool': 'cpu' },
+              containers: [{ name: 'c', image: 'busybox' }],
+            },
+          },
+        },
+      },
+    });
+    const final = await wait(await scale('cpu', 2));
+    expect({ status: final.status, error: final.error }).toEqual({ status: 'Succeeded' });
+    expect(missingComponents(dir)).toEqual([]);
+    const deployment = await eventually(
+      () => tenant.apps.readNamespacedDeployment({ name: 'after-restart', namespace: 'default' }),
+      (d) => d.status?.availableReplicas === 1,
+      60_000,
+    );
+    expect(deployment.status!.availableReplicas).toBe(1);
   });
 
   it('recovers when the control plane dies mid-operation: the next reconcile restarts it', async () => {

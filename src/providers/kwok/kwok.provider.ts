@@ -15,7 +15,7 @@ import type {
   TenantCluster,
 } from '../infrastructure-provider.js';
 import { KubernetesTools, MissingToolError } from './kubernetes-tools.js';
-import { Kwokctl, clusterProcesses } from './kwokctl.js';
+import { Kwokctl, clusterProcesses, missingComponents } from './kwokctl.js';
 import { KWOK_ANNOTATED_NODES_ONLY, KWOK_FLAVORS, nodeFor } from './node-template.js';
 
 export interface KwokProviderOptions {
@@ -116,10 +116,11 @@ export class KwokProvider implements InfrastructureProvider {
         );
       }
       const client = TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
-      if ((await client.serverVersion()) === null) {
+      const missing = missingComponents(this.kwokctl.clusterDir(name));
+      if (missing.length > 0 || (await client.serverVersion()) === null) {
         // Its processes died (a reboot, a kill): kwokctl starts them again from the same files.
         this.options.log?.(
-          `kwok cluster ${name}: the API server does not answer; restarting its control plane`,
+          `kwok cluster ${name}: ${missing.length > 0 ? `${missing.join(', ')} not running` : 'the API server does not answer'}; restarting its control plane`,
         );
         await this.kwokctl.restart(name, cluster.spec.kubernetesVersion, timeout);
         await client.waitForApi(timeout);

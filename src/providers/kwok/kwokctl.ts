@@ -10,8 +10,9 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { KubernetesTools } from './kubernetes-tools.js';
 
 export interface KwokctlResult {
@@ -259,17 +260,41 @@ const CREATED_MARKER = 'kaas-created';
 
 /** Processes whose command line mentions the path: a cluster's etcd, apiserver and friends. */
 export function clusterProcesses(path: string): number[] {
-  const pids: number[] = [];
+  return processesUnder(path).map((p) => p.pid);
+}
+
+/** The components kwokctl's binary runtime runs for a cluster, by executable name. */
+export const CONTROL_PLANE_COMPONENTS = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok-controller',
+] as const;
+
+/**
+ * Components of the cluster at `path` with no process running. A controller manager or
+ * scheduler that died (a port taken between its choice and its bind, a kill) leaves an API
+ * server that answers while no Deployment ever rolls out.
+ */
+export function missingComponents(path: string): string[] {
+  const running = new Set(processesUnder(path).map((p) => basename(p.executable)));
+  return CONTROL_PLANE_COMPONENTS.filter((c) => !running.has(c));
+}
+
+function processesUnder(path: string): { pid: number; executable: string }[] {
+  const found: { pid: number; executable: string }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(path)) pids.push(Number(entry));
+      if (cmdline.includes(path))
+        found.push({ pid: Number(entry), executable: cmdline.split('\0')[0] ?? '' });
     } catch {
       // The process ended while we looked.
     }
   }
-  return pids;
+  return found;
 }
 
 function killAll(pids: number[]): void {
@@ -297,23 +322,34 @@ export function setComponentVersions(yaml: string, versions: Record<string, stri
     .join('');
 }
 
+/**
+ * Where control-plane ports are chosen: below Linux's ephemeral range (32768-60999), from
+ * which the kernel gives outgoing connections their local ports. A port picked there could be
+ * taken by some connection in the seconds before the component binds it.
+ */
+const PORT_RANGE = { from: 20_000, to: 32_000 };
+
 /** Ports free right now on 127.0.0.1, held together while chosen so they differ. */
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    return typeof address === 'object' && address ? address.port : 0;
+  const held: ReturnType<typeof createServer>[] = [];
+  try {
+    for (let tries = 0; held.length < count; tries++) {
+      if (tries > 200)
+        throw new Error(`no ${count} free ports in ${PORT_RANGE.from}-${PORT_RANGE.to}`);
+      const port = PORT_RANGE.from + randomInt(PORT_RANGE.to - PORT_RANGE.from);
+      const server = await listening(port);
+      if (server) held.push(server);
+    }
+    return held.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
+function listening(port: number): Promise<ReturnType<typeof createServer> | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
   });
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }
