@@ -3,6 +3,7 @@ import {
   ADDON_PHASES,
   CLUSTER_PHASES,
   clusterName,
+  clusterCreateSpecSchema,
   clusterSpecPatchSchema,
   clusterSpecSchema,
   PROVIDER_NAMES,
@@ -20,7 +21,7 @@ import { cursorSchema } from './http/pagination.js';
 const timestamp = z.iso.datetime();
 
 export const ClusterCreateRequest = z
-  .strictObject({ name: clusterName, spec: clusterSpecSchema })
+  .strictObject({ name: clusterName, spec: clusterCreateSpecSchema })
   .meta({
     id: 'ClusterCreateRequest',
     description: 'A new cluster: its name in the project and its spec.',
@@ -345,6 +346,10 @@ export const ServerConfigSchema = z
         versions: z.array(
           z.object({ version: z.string(), available: z.boolean(), artefact: z.string() }),
         ),
+        defaultVersion: z.string().optional().meta({
+          description:
+            'What a new cluster on this provider gets when its spec names no kubernetesVersion',
+        }),
       }),
     ),
     upgradeRules: z.object({

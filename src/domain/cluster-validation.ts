@@ -24,7 +24,10 @@ import { autoRepairProblems } from './auto-repair.js';
 
 export interface ValidationLimits {
   enabledProviders: readonly string[];
+  /** Full versions a spec may name; a minor resolves to its newest patch among them. */
   supportedVersions: readonly string[];
+  /** The provider whose own catalogue supportedVersions is, named in problems; absent: kaas's. */
+  versionsOf?: string;
   maxPoolReplicas: number;
 }
 
@@ -44,11 +47,12 @@ export function validateClusterSpec(
       message: `provider "${spec.provider}" is not enabled here; enabled: ${limits.enabledProviders.join(', ')}`,
     });
   }
+  const by = limits.versionsOf ? ` by the ${limits.versionsOf} provider` : '';
   const version = resolveKubernetesVersion(spec.kubernetesVersion, limits.supportedVersions);
   if (!version) {
     problems.push({
       field: 'spec.kubernetesVersion',
-      message: `Kubernetes ${spec.kubernetesVersion} is not supported; supported: ${limits.supportedVersions.join(', ')}`,
+      message: `Kubernetes ${spec.kubernetesVersion} is not supported${by}; supported: ${limits.supportedVersions.join(', ')}`,
     });
   }
   const seen = new Set<string>();
@@ -80,7 +84,9 @@ export function validateClusterSpec(
       if (!poolVersion) {
         problems.push({
           field: `spec.nodePools[${i}].version`,
-          message: `Kubernetes ${pool.version} is not supported`,
+          message: limits.versionsOf
+            ? `Kubernetes ${pool.version} is not supported${by}; supported: ${limits.supportedVersions.join(', ')}`
+            : `Kubernetes ${pool.version} is not supported`,
         });
       } else if (version && compareVersions(poolVersion, version) > 0) {
         problems.push({

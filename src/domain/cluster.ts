@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, labelKey, labelMap, labelValue, plainText } from './names.js';
-import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
+import { DEFAULT_KUBERNETES_MINOR, DEFAULT_KUBERNETES_VERSION } from './versions.js';
 import type { Condition } from './conditions.js';
 import {
   AUTO_REPAIR_DEFAULTS,
@@ -156,7 +156,12 @@ export type OpenStackSpec = z.output<typeof openstackSpecSchema>;
 
 export const clusterSpecSchema = z.strictObject({
   provider: z.enum(PROVIDER_NAMES),
-  kubernetesVersion: kubernetesVersion.default(DEFAULT_KUBERNETES_VERSION),
+  kubernetesVersion: kubernetesVersion.default(DEFAULT_KUBERNETES_VERSION).meta({
+    description:
+      'A full version (`1.37.2`) or a minor (`1.37`), which resolves to the newest patch of that ' +
+      'minor the provider offers; the stored spec holds the full version. Providers offer ' +
+      'different patches: kind runs the node images kind published (`1.37.0`, not `1.37.2`).',
+  }),
   controlPlane: z
     .strictObject({
       replicas: controlPlaneReplicas.default(1),
@@ -175,6 +180,20 @@ export const clusterSpecSchema = z.strictObject({
   labels: labelMap.default({}),
   autoRepair: autoRepairPolicySchema.default({ ...AUTO_REPAIR_DEFAULTS }),
   openstack: openstackSpecSchema.optional(),
+});
+
+/**
+ * The spec of a new cluster. Without a kubernetesVersion it gets the default minor, which
+ * validation resolves to the newest patch the cluster's provider offers.
+ */
+export const clusterCreateSpecSchema = clusterSpecSchema.extend({
+  kubernetesVersion: kubernetesVersion.default(DEFAULT_KUBERNETES_MINOR).meta({
+    description:
+      'A full version (`1.37.2`) or a minor (`1.37`), which resolves to the newest patch of that ' +
+      `minor the provider offers; omitted: ${DEFAULT_KUBERNETES_MINOR}. The stored spec holds ` +
+      'the full version. Providers offer different patches: kind runs the node images kind ' +
+      'published (`1.37.0`, not `1.37.2`).',
+  }),
 });
 
 /**

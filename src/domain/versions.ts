@@ -6,6 +6,12 @@ export const SUPPORTED_KUBERNETES_VERSIONS = ['1.36.3', '1.37.2'] as const;
 
 export const DEFAULT_KUBERNETES_VERSION = '1.37.2';
 
+/**
+ * What a new cluster gets when its spec names no version: the default minor, resolved to the
+ * newest patch of it that the cluster's provider offers (1.37.2 for most, 1.37.0 for kind).
+ */
+export const DEFAULT_KUBERNETES_MINOR = '1.37';
+
 export interface ParsedVersion {
   major: number;
   minor: number;

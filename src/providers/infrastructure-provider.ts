@@ -17,6 +17,13 @@ export interface InfrastructureProvider {
    */
   kubernetesVersions(): ProviderVersion[];
 
+  /**
+   * The full versions a spec may name with this provider, for providers whose catalogue differs
+   * from the versions kaas supports (kind runs the patches kind published). Absent: kaas's
+   * supported versions. A minor in a spec resolves to its newest patch here.
+   */
+  specVersions?(): readonly string[];
+
   /** Checks what can be checked before anything is created; problems answer 422 at request time. */
   preflight(spec: ClusterSpec, context?: PreflightContext): Promise<FieldProblem[]>;
 

@@ -4,7 +4,6 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { startStandin, type Standin } from '../support/cli-standin.js';
 import { ADMIN_TOKEN, testConfig } from '../support/factories.js';
 import { httpClient } from '../support/http.js';
-import { TEST_DIGEST_1_36 } from '../support/kind.js';
 import { createTestDatabase } from '../support/postgres.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n';
@@ -28,8 +27,7 @@ describe('kind through the API', () => {
         KAAS_KIND_BINARY: join(standin.dir, 'bin', 'kind'),
         KAAS_DOCKER_BINARY: join(standin.dir, 'bin', 'docker'),
         KAAS_KIND_WORKDIR: join(standin.dir, 'work'),
-        // Only 1.36.3 is pinned: 1.37.2 keeps the catalogue's entry without a digest.
-        KAAS_KIND_NODE_IMAGES: `kindest/node:v1.36.3@${TEST_DIGEST_1_36}`,
+        // No KAAS_KIND_NODE_IMAGES: the shipped catalogue alone.
       }),
     );
     admin = httpClient(server.url, ADMIN_TOKEN);
@@ -74,26 +72,95 @@ describe('kind through the API', () => {
     expect(standin.calls()).toEqual([]);
   });
 
-  it('refuses a version without a pinned kindest/node digest with a 422 that says how to pin one', async () => {
+  it('gives a kind cluster without a version, or asking a minor, the patch kind published', async () => {
+    const omitted = await post('no-version', { nodePools: [{ name: 'web', replicas: 1 }] });
+    expect(omitted.status).toBe(202);
+    const minor = await post('minor', {
+      kubernetesVersion: '1.37',
+      nodePools: [{ name: 'old', replicas: 1, version: '1.36' }],
+    });
+    expect(minor.status).toBe(202);
+    for (const name of ['no-version', 'minor']) {
+      const cluster = await admin('GET', `/v1/projects/laptop/clusters/${name}`);
+      expect(cluster.body.spec.kubernetesVersion).toBe('1.37.0');
+    }
+    const pool = await admin('GET', '/v1/projects/laptop/clusters/minor');
+    expect(pool.body.spec.nodePools[0].version).toBe('1.36.1');
+  });
+
+  it('refuses a version kind published no image for, naming the versions kind clusters run', async () => {
     const answer = await post('unpinned', { kubernetesVersion: '1.37.2' });
     expect(answer.status).toBe(422);
     expect(answer.body.errors).toEqual([
       {
         field: 'spec.kubernetesVersion',
         message:
-          "no kindest/node image pinned by digest is known for Kubernetes 1.37.2 (no kind release notes listing kindest/node:v1.37.2 were found); set KAAS_KIND_NODE_IMAGES=kindest/node:v1.37.2@sha256:<digest from kind's release notes>",
+          'Kubernetes 1.37.2 is not supported by the kind provider; supported: 1.36.1, 1.37.0',
+      },
+    ]);
+    const pool = await post('unpinned-pool', {
+      nodePools: [{ name: 'web', replicas: 1, version: '1.36.3' }],
+    });
+    expect(pool.status).toBe(422);
+    expect(pool.body.errors).toEqual([
+      {
+        field: 'spec.nodePools[0].version',
+        message:
+          'Kubernetes 1.36.3 is not supported by the kind provider; supported: 1.36.1, 1.37.0',
       },
     ]);
   });
 
+  it('still resolves 1.37 to 1.37.2 for the fake provider', async () => {
+    for (const [name, spec] of [
+      ['fake-minor', { kubernetesVersion: '1.37' }],
+      ['fake-default', {}],
+    ] as const) {
+      const answer = await admin('POST', '/v1/projects/laptop/clusters', {
+        body: { name, spec: { provider: 'fake', ...spec } },
+      });
+      expect(answer.status).toBe(202);
+      const cluster = await admin('GET', `/v1/projects/laptop/clusters/${name}`);
+      expect(cluster.body.spec.kubernetesVersion).toBe('1.37.2');
+    }
+  });
+
+  it("shows kind's own versions and default in serverConfig", async () => {
+    const answer = await admin('GET', '/v1/serverConfig');
+    expect(answer.status).toBe(200);
+    const byProvider = Object.fromEntries(
+      answer.body.versionsByProvider.map((p: { provider: string }) => [p.provider, p]),
+    );
+    expect(byProvider.kind).toEqual({
+      provider: 'kind',
+      defaultVersion: '1.37.0',
+      versions: [
+        {
+          version: '1.36.1',
+          available: true,
+          artefact:
+            'kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5',
+        },
+        {
+          version: '1.37.0',
+          available: true,
+          artefact:
+            'kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5',
+        },
+      ],
+    });
+    expect(byProvider.fake.defaultVersion).toBe('1.37.2');
+    expect(answer.body.defaultKubernetesVersion).toBe('1.37.2');
+  });
+
   it('accepts a pinned version, then refuses a control-plane upgrade with 422', async () => {
     const created = await post('pinned', {
-      kubernetesVersion: '1.36.3',
+      kubernetesVersion: '1.36',
       nodePools: [{ name: 'web', replicas: 1 }],
     });
     expect(created.status).toBe(202);
     const upgrade = await admin('PATCH', '/v1/projects/laptop/clusters/pinned', {
-      body: { spec: { kubernetesVersion: '1.37.2' } },
+      body: { spec: { kubernetesVersion: '1.37' } },
     });
     expect(upgrade.status).toBe(422);
     expect(
@@ -103,7 +170,7 @@ describe('kind through the API', () => {
         [
           'spec.kubernetesVersion',
           expect.stringContaining(
-            'kind can neither upgrade its control-plane containers in place nor replace them',
+            'kind can neither upgrade its control-plane containers in place nor replace them, so the control plane stays on 1.36.1',
           ),
         ],
       ]),

@@ -6,6 +6,12 @@ import type { KindNodeImage } from '../../src/providers/kind/kind-images.js';
 export const TEST_DIGEST_1_36 = `sha256:${'36'.repeat(32)}`;
 export const TEST_DIGEST_1_37 = `sha256:${'37'.repeat(32)}`;
 
+/** The references kaas ships for kind, the default node images of kind v0.32.0 and v0.33.0. */
+export const SHIPPED_IMAGE_1_36 =
+  'kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5';
+export const SHIPPED_IMAGE_1_37 =
+  'kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5';
+
 export const TEST_IMAGES: Record<string, KindNodeImage> = {
   '1.36.3': {
     version: '1.36.3',

@@ -61,6 +61,9 @@ export type ClusterCreateRequest = {
     name: string;
     spec: {
         provider: 'fake' | 'kwok' | 'openstack' | 'kind';
+        /**
+         * A full version (`1.37.2`) or a minor (`1.37`), which resolves to the newest patch of that minor the provider offers; omitted: 1.37. The stored spec holds the full version. Providers offer different patches: kind runs the node images kind published (`1.37.0`, not `1.37.2`).
+         */
         kubernetesVersion?: string;
         controlPlane?: {
             replicas?: 1 | 3 | 5;
@@ -296,6 +299,9 @@ export type Cluster = {
     deletionRequestedAt?: string;
     spec: {
         provider: 'fake' | 'kwok' | 'openstack' | 'kind';
+        /**
+         * A full version (`1.37.2`) or a minor (`1.37`), which resolves to the newest patch of that minor the provider offers; the stored spec holds the full version. Providers offer different patches: kind runs the node images kind published (`1.37.0`, not `1.37.2`).
+         */
         kubernetesVersion: string;
         controlPlane: {
             replicas: 1 | 3 | 5;
@@ -431,6 +437,9 @@ export type Plan = {
     }>;
     spec?: {
         provider: 'fake' | 'kwok' | 'openstack' | 'kind';
+        /**
+         * A full version (`1.37.2`) or a minor (`1.37`), which resolves to the newest patch of that minor the provider offers; the stored spec holds the full version. Providers offer different patches: kind runs the node images kind published (`1.37.0`, not `1.37.2`).
+         */
         kubernetesVersion: string;
         controlPlane: {
             replicas: 1 | 3 | 5;
@@ -657,6 +666,10 @@ export type ServerConfig = {
             available: boolean;
             artefact: string;
         }>;
+        /**
+         * What a new cluster on this provider gets when its spec names no kubernetesVersion
+         */
+        defaultVersion?: string;
     }>;
     upgradeRules: {
         controlPlaneMinorsPerUpgrade: number;

@@ -2,7 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Config } from '../../config/config.js';
 import { clusterSpecSchema } from '../../domain/cluster.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../../domain/versions.js';
+import {
+  DEFAULT_KUBERNETES_MINOR,
+  SUPPORTED_KUBERNETES_VERSIONS,
+  resolveKubernetesVersion,
+} from '../../domain/versions.js';
 import { KUBELET_MAX_MINOR_SKEW } from '../../domain/upgrade-rules.js';
 import type { DatabaseHandle, Db } from '../../persistence/database.js';
 import type { ClusterRecord, ProjectRecord } from '../../persistence/records.js';
@@ -139,10 +143,17 @@ export class ClusterReadsService {
       kubernetesVersions: [...SUPPORTED_KUBERNETES_VERSIONS],
       defaultKubernetesVersion: clusterSpecSchema.parse({ provider: 'fake' }).kubernetesVersion,
       limits: { maxPoolReplicas: this.config.KAAS_MAX_POOL_REPLICAS },
-      versionsByProvider: [...this.providers.values()].map((p) => ({
-        provider: p.name,
-        versions: p.kubernetesVersions(),
-      })),
+      versionsByProvider: [...this.providers.values()].map((p) => {
+        const defaultVersion = resolveKubernetesVersion(
+          DEFAULT_KUBERNETES_MINOR,
+          p.specVersions?.() ?? SUPPORTED_KUBERNETES_VERSIONS,
+        );
+        return {
+          provider: p.name,
+          versions: p.kubernetesVersions(),
+          ...(defaultVersion ? { defaultVersion } : {}),
+        };
+      }),
       upgradeRules: {
         controlPlaneMinorsPerUpgrade: 1,
         kubeletMaxMinorSkew: KUBELET_MAX_MINOR_SKEW,

@@ -280,9 +280,11 @@ export class ClustersService {
     input: ClusterSpec,
     current: ClusterRecord | undefined,
   ): Promise<ClusterSpec> {
+    const offered = this.providers.get(input.provider)?.specVersions?.();
     const { spec, problems } = validateClusterSpec(input, {
       enabledProviders: [...this.providers.keys()],
-      supportedVersions: SUPPORTED_KUBERNETES_VERSIONS,
+      supportedVersions: offered ?? SUPPORTED_KUBERNETES_VERSIONS,
+      ...(offered ? { versionsOf: input.provider } : {}),
       maxPoolReplicas: this.config.KAAS_MAX_POOL_REPLICAS,
     });
     if (current) problems.push(...validateSpecChange(current.spec, spec));

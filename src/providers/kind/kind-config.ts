@@ -30,7 +30,9 @@ export function renderKindConfig(
   name: string,
   spec: ClusterSpec,
   imageFor: ImageFor,
+  versions?: readonly string[],
 ): RenderedKindConfig {
+  const resolved = (v: string) => resolveKubernetesVersion(v, versions) ?? v.replace(/^v/, '');
   const controlPlaneVersion = resolved(spec.kubernetesVersion);
   const nodes: Record<string, unknown>[] = [];
   const layout: KindNodeLayout[] = [];
@@ -100,10 +102,6 @@ function workerNode(pool: NodePoolSpec, image: string): Record<string, unknown> 
     ];
   }
   return node;
-}
-
-function resolved(version: string): string {
-  return resolveKubernetesVersion(version) ?? version.replace(/^v/, '');
 }
 
 function requireImage(imageFor: ImageFor, version: string): string {

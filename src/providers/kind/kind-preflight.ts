@@ -2,7 +2,7 @@ import type { ClusterSpec } from '../../domain/cluster.js';
 import type { FieldProblem } from '../../domain/errors.js';
 import { resolveKubernetesVersion } from '../../domain/versions.js';
 import { kubeletMaySetLabel } from '../../bootstrap/kubeadm-config.js';
-import { pinnedImage, type KindNodeImage } from './kind-images.js';
+import { pinnedImage, pinnedVersions, type KindNodeImage } from './kind-images.js';
 
 const ONE_FLAVOR = 'kind nodes have one flavor: standard';
 
@@ -17,6 +17,8 @@ export function kindSpecProblems(
   images: Readonly<Record<string, KindNodeImage>>,
 ): FieldProblem[] {
   const problems: FieldProblem[] = [];
+  const version = (v: string) =>
+    resolveKubernetesVersion(v, pinnedVersions(images)) ?? v.replace(/^v/, '');
   imageProblem(images, version(spec.kubernetesVersion), 'spec.kubernetesVersion', problems);
   if (spec.controlPlane.flavor !== 'standard')
     problems.push({ field: 'spec.controlPlane.flavor', message: ONE_FLAVOR });
@@ -35,12 +37,16 @@ export function kindSpecProblems(
       });
     }
   });
-  if (current) problems.push(...controlPlaneChanges(current, spec));
+  if (current) problems.push(...controlPlaneChanges(current, spec, version));
   return problems;
 }
 
 /** kind fixes the control plane at creation: its version and size cannot change afterwards. */
-function controlPlaneChanges(current: ClusterSpec, next: ClusterSpec): FieldProblem[] {
+function controlPlaneChanges(
+  current: ClusterSpec,
+  next: ClusterSpec,
+  version: (v: string) => string,
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const from = version(current.kubernetesVersion);
   if (from !== version(next.kubernetesVersion)) {
@@ -66,15 +72,13 @@ function imageProblem(
 ): void {
   const entry = images[v];
   if (pinnedImage(entry)) return;
+  const pinned = pinnedVersions(images);
   problems.push({
     field,
     message:
       `no kindest/node image pinned by digest is known for Kubernetes ${v}` +
       (entry ? ` (${entry.source})` : '') +
-      `; set KAAS_KIND_NODE_IMAGES=kindest/node:v${v}@sha256:<digest from kind's release notes>`,
+      `; kind clusters run ${pinned.length > 0 ? pinned.join(', ') : 'no version yet'}` +
+      `; set KAAS_KIND_NODE_IMAGES=kindest/node:v${v}@sha256:<digest from kind's release notes> to pin another`,
   });
-}
-
-function version(v: string): string {
-  return resolveKubernetesVersion(v) ?? v.replace(/^v/, '');
 }

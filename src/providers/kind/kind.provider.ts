@@ -17,7 +17,13 @@ import type {
 } from '../infrastructure-provider.js';
 import { CommandError } from './cli.js';
 import { POOL_LABEL, renderKindConfig } from './kind-config.js';
-import { KIND_NODE_IMAGES, kindVersions, pinnedImage, type KindNodeImage } from './kind-images.js';
+import {
+  KIND_NODE_IMAGES,
+  kindVersions,
+  pinnedImage,
+  pinnedVersions,
+  type KindNodeImage,
+} from './kind-images.js';
 import {
   KindClusterFolder,
   kaasContainersOf,
@@ -71,6 +77,11 @@ export class KindProvider implements InfrastructureProvider {
     return kindVersions(this.images);
   }
 
+  /** The versions with a pinned kindest/node image: the shipped ones and any configured pins. */
+  specVersions(): string[] {
+    return pinnedVersions(this.images);
+  }
+
   async preflight(spec: ClusterSpec, context?: PreflightContext): Promise<FieldProblem[]> {
     const tools = await this.options.tools.check();
     return [
@@ -84,7 +95,12 @@ export class KindProvider implements InfrastructureProvider {
     const folder = this.folder(cluster.id);
     try {
       if (!(await this.clusterExists(name))) {
-        const rendered = renderKindConfig(name, cluster.spec, (v) => pinnedImage(this.images[v]));
+        const rendered = renderKindConfig(
+          name,
+          cluster.spec,
+          (v) => pinnedImage(this.images[v]),
+          this.specVersions(),
+        );
         folder.writeCreation(rendered.yaml, rendered.nodes);
         this.options.log?.(`kind: creating cluster ${name} (${rendered.nodes.length} nodes)`);
         const timeout = this.options.createTimeoutMs ?? 600_000;

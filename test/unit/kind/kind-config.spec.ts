@@ -1,9 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { renderKindConfig } from '../../../src/providers/kind/kind-config.js';
-import { pinnedImage } from '../../../src/providers/kind/kind-images.js';
+import { clusterCreateSpecSchema, clusterSpecSchema } from '../../../src/domain/cluster.js';
+import { validateClusterSpec } from '../../../src/domain/cluster-validation.js';
+import { KIND_NODE_IMAGES, pinnedImage } from '../../../src/providers/kind/kind-images.js';
+import { KindProvider } from '../../../src/providers/kind/kind.provider.js';
+import type { KindTools } from '../../../src/providers/kind/kind-tools.js';
 import {
   KIND_NAME,
+  SHIPPED_IMAGE_1_36,
+  SHIPPED_IMAGE_1_37,
   TEST_DIGEST_1_36,
   TEST_DIGEST_1_37,
   TEST_IMAGES,
@@ -80,6 +86,40 @@ describe('kind config rendering', () => {
     });
     expect(nodes[2].labels).toEqual({ 'kaas.dev/pool': 'plain' });
     expect(nodes[2].kubeadmConfigPatches).toBeUndefined();
+  });
+
+  it('renders a cluster without a version, or on 1.37, with the shipped 1.37.0 image', () => {
+    const kind = new KindProvider({ workdir: '/nonexistent', tools: {} as KindTools });
+    const shipped = (v: string) => pinnedImage(KIND_NODE_IMAGES[v]);
+    for (const input of [{}, { kubernetesVersion: '1.37' }]) {
+      const { spec, problems } = validateClusterSpec(
+        clusterCreateSpecSchema.parse({
+          provider: 'kind',
+          nodePools: [{ name: 'web', replicas: 1 }],
+          ...input,
+        }),
+        { enabledProviders: ['kind'], supportedVersions: kind.specVersions(), maxPoolReplicas: 10 },
+      );
+      expect(problems).toEqual([]);
+      expect(spec.kubernetesVersion).toBe('1.37.0');
+      const rendered = renderKindConfig(KIND_NAME, spec, shipped);
+      expect(parse(rendered.yaml).nodes.map((n: { image: string }) => n.image)).toEqual([
+        SHIPPED_IMAGE_1_37,
+        SHIPPED_IMAGE_1_37,
+      ]);
+    }
+  });
+
+  it('resolves a minor against the versions it is given', () => {
+    const spec = clusterSpecSchema.parse({ provider: 'kind', kubernetesVersion: '1.36' });
+    const rendered = renderKindConfig(
+      KIND_NAME,
+      spec,
+      (v) => pinnedImage(KIND_NODE_IMAGES[v]),
+      Object.keys(KIND_NODE_IMAGES),
+    );
+    expect(rendered.nodes.map((n) => n.version)).toEqual(['1.36.1']);
+    expect(parse(rendered.yaml).nodes[0].image).toBe(SHIPPED_IMAGE_1_36);
   });
 
   it('refuses to render a node whose version has no pinned digest', () => {

@@ -1,38 +1,72 @@
 import { describe, expect, it } from '@jest/globals';
-import { clusterSpecSchema } from '../../../src/domain/cluster.js';
+import { clusterCreateSpecSchema, clusterSpecSchema } from '../../../src/domain/cluster.js';
+import { validateClusterSpec } from '../../../src/domain/cluster-validation.js';
 import {
   KIND_NODE_IMAGES,
   catalogueGaps,
+  kindVersions,
   parseNodeImageOverrides,
   pinnedImage,
 } from '../../../src/providers/kind/kind-images.js';
 import { kindSpecProblems } from '../../../src/providers/kind/kind-preflight.js';
-import { TEST_IMAGES, kindCluster } from '../../support/kind.js';
+import { KindProvider } from '../../../src/providers/kind/kind.provider.js';
+import type { KindTools } from '../../../src/providers/kind/kind-tools.js';
+import {
+  SHIPPED_IMAGE_1_36,
+  SHIPPED_IMAGE_1_37,
+  TEST_IMAGES,
+  kindCluster,
+} from '../../support/kind.js';
 
 describe('kind node image catalogue', () => {
-  it('has an entry for every Kubernetes version kaas supports', () => {
+  it('pins an image for every minor kaas supports', () => {
     expect(catalogueGaps()).toEqual([]);
+    expect(catalogueGaps({ '1.37.0': KIND_NODE_IMAGES['1.37.0']! })).toEqual(['1.36']);
   });
 
-  it('pins nothing it has no published digest for', () => {
-    for (const entry of Object.values(KIND_NODE_IMAGES)) {
-      expect(pinnedImage(entry)).toBe(entry.digest ? `${entry.image}@${entry.digest}` : undefined);
-      if (!entry.digest) expect(entry.source).toMatch(/no kind release notes/);
-    }
+  it('ships the default node images of kind v0.32.0 and v0.33.0, pinned by digest', () => {
+    expect(Object.values(KIND_NODE_IMAGES).map((e) => [pinnedImage(e), e.source])).toEqual([
+      [SHIPPED_IMAGE_1_36, 'default node image of kind v0.32.0'],
+      [SHIPPED_IMAGE_1_37, 'default node image of kind v0.33.0'],
+    ]);
+    expect(kindVersions(KIND_NODE_IMAGES).map((v) => [v.version, v.available])).toEqual([
+      ['1.36.1', true],
+      ['1.37.0', true],
+    ]);
   });
 
-  it('refuses a supported version whose image has no digest, naming the setting that fixes it', () => {
+  it('refuses a version whose image has no digest, naming what kind runs and how to pin it', () => {
     const { spec } = kindCluster({ kubernetesVersion: '1.37.2' });
     const problems = kindSpecProblems(spec, undefined, {
+      '1.37.0': KIND_NODE_IMAGES['1.37.0']!,
       '1.37.2': { version: '1.37.2', image: 'kindest/node:v1.37.2', source: 'none found' },
     });
     expect(problems).toEqual([
       {
         field: 'spec.kubernetesVersion',
         message:
-          "no kindest/node image pinned by digest is known for Kubernetes 1.37.2 (none found); set KAAS_KIND_NODE_IMAGES=kindest/node:v1.37.2@sha256:<digest from kind's release notes>",
+          "no kindest/node image pinned by digest is known for Kubernetes 1.37.2 (none found); kind clusters run 1.37.0; set KAAS_KIND_NODE_IMAGES=kindest/node:v1.37.2@sha256:<digest from kind's release notes> to pin another",
       },
     ]);
+  });
+
+  it('adds a version pinned in KAAS_KIND_NODE_IMAGES to what kind clusters run', () => {
+    const images = {
+      ...KIND_NODE_IMAGES,
+      ...parseNodeImageOverrides(`kindest/node:v1.37.2@sha256:${'ab'.repeat(32)}`),
+    };
+    const provider = new KindProvider({ workdir: '/nonexistent', tools: {} as KindTools, images });
+    expect(provider.specVersions()).toEqual(['1.36.1', '1.37.0', '1.37.2']);
+    const { spec, problems } = validateClusterSpec(
+      clusterCreateSpecSchema.parse({ provider: 'kind' }),
+      {
+        enabledProviders: ['kind'],
+        supportedVersions: provider.specVersions(),
+        maxPoolReplicas: 10,
+      },
+    );
+    expect(problems).toEqual([]);
+    expect(spec.kubernetesVersion).toBe('1.37.2');
   });
 
   it('reads pins from KAAS_KIND_NODE_IMAGES and refuses unpinned or malformed ones', () => {
@@ -48,6 +82,9 @@ describe('kind node image catalogue', () => {
     expect(() => parseNodeImageOverrides('kindest/node:v1.37.2')).toThrow(/not an image reference/);
     expect(() => parseNodeImageOverrides('kindest/node:latest@sha256:abc')).toThrow(
       /not an image reference/,
+    );
+    expect(() => parseNodeImageOverrides(`kindest/node:v1.38.0@${digest}`)).toThrow(
+      'is Kubernetes 1.38, a minor kaas does not support (1.36, 1.37)',
     );
   });
 });
