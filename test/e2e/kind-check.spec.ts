@@ -6,7 +6,7 @@ import { startStandin, type Standin } from '../support/cli-standin.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { uniquePrefix } from '../support/factories.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
-import { TEST_DIGEST_1_36, TEST_DIGEST_1_37 } from '../support/kind.js';
+import { SHIPPED_IMAGE_1_36, SHIPPED_IMAGE_1_37 } from '../support/kind.js';
 import { freePort } from '../support/process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,7 +35,7 @@ describe('the kind laptop check', () => {
     await api?.close();
   });
 
-  it('creates, scales, upgrades a pool and deletes a kind cluster, leaving nothing', async () => {
+  it('creates, scales, upgrades a pool and deletes a kind cluster on the shipped images, leaving nothing', async () => {
     expect(existsSync(`${ROOT}dist/main.js`)).toBe(true);
     const child = spawn(process.execPath, ['scripts/kind-check.mjs'], {
       cwd: ROOT,
@@ -44,7 +44,6 @@ describe('the kind laptop check', () => {
         KAAS_CHECK_PORT: String(await freePort()),
         KAAS_REDIS_URL: TEST_REDIS_URL,
         KAAS_QUEUE_PREFIX: uniquePrefix(),
-        KAAS_KIND_NODE_IMAGES: `kindest/node:v1.36.3@${TEST_DIGEST_1_36},kindest/node:v1.37.2@${TEST_DIGEST_1_37}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -66,10 +65,7 @@ describe('the kind laptop check', () => {
     expect(commands.filter((c) => c.startsWith('kind create cluster'))).toHaveLength(1);
     expect(
       commands.filter((c) => c.startsWith('docker run')).map((c) => c.split(' ').at(-1)),
-    ).toEqual([
-      `kindest/node:v1.36.3@${TEST_DIGEST_1_36}`,
-      `kindest/node:v1.37.2@${TEST_DIGEST_1_37}`,
-      `kindest/node:v1.37.2@${TEST_DIGEST_1_37}`,
-    ]);
+    ).toEqual([SHIPPED_IMAGE_1_36, SHIPPED_IMAGE_1_37, SHIPPED_IMAGE_1_37]);
+    expect(output).toContain('kind-check: cluster on Kubernetes 1.37.0, workers on 1.36.1');
   });
 });
