@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import { unwrap, type Cluster } from '../../../sdk/src/index.js';
 import type { KaasClient } from '../api.js';
 import { usePoll } from '../hooks.js';
+import { versionsFor } from '../versions.js';
 import { ErrorLine } from './ErrorLine.js';
 
 interface Props {
@@ -44,7 +45,10 @@ export function UpgradeAction({ kaas, cluster, onDone }: Props) {
           value={version}
           onChange={(e) => setVersion(e.target.value)}
         >
-          {(config?.kubernetesVersions ?? [cluster.spec.kubernetesVersion]).map((v) => (
+          {(config
+            ? versionsFor(config, cluster.spec.provider).versions
+            : [cluster.spec.kubernetesVersion]
+          ).map((v) => (
             <option key={v}>{v}</option>
           ))}
         </select>

@@ -5,6 +5,7 @@ import { navigate, usePoll } from '../hooks.js';
 import { ErrorLine } from '../components/ErrorLine.js';
 import { Field } from '../components/Field.js';
 import { PoolRows, type PoolDraft } from '../components/PoolRows.js';
+import { versionsFor } from '../versions.js';
 
 type Provider = ClusterCreateRequest['spec']['provider'];
 
@@ -28,6 +29,8 @@ export function CreateCluster({ kaas, project }: { kaas: KaasClient; project: st
   const [busy, setBusy] = useState(false);
   const errors = fieldErrors(error);
   const others = Object.entries(errors).filter(([field]) => !isShown(field));
+  const chosen = provider || config?.providers[0] || 'fake';
+  const offered = versionsFor(config, chosen);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -35,8 +38,8 @@ export function CreateCluster({ kaas, project }: { kaas: KaasClient; project: st
     setError(undefined);
     try {
       const spec: ClusterCreateRequest['spec'] = {
-        provider: provider || config?.providers[0] || 'fake',
-        kubernetesVersion: version || config?.defaultKubernetesVersion,
+        provider: chosen,
+        kubernetesVersion: version || offered.defaultVersion,
         nodePools: pools.map((p) => ({
           name: p.name,
           replicas: Number(p.replicas),
@@ -64,7 +67,10 @@ export function CreateCluster({ kaas, project }: { kaas: KaasClient; project: st
           <select
             name="provider"
             value={provider || config?.providers[0] || ''}
-            onChange={(e) => setProvider(e.target.value as Provider)}
+            onChange={(e) => {
+              setProvider(e.target.value as Provider);
+              setVersion('');
+            }}
           >
             {config?.providers.map((p) => (
               <option key={p}>{p}</option>
@@ -74,10 +80,10 @@ export function CreateCluster({ kaas, project }: { kaas: KaasClient; project: st
         <Field label="Kubernetes version" error={errors['spec.kubernetesVersion']}>
           <select
             name="version"
-            value={version || config?.defaultKubernetesVersion || ''}
+            value={version || offered.defaultVersion || ''}
             onChange={(e) => setVersion(e.target.value)}
           >
-            {config?.kubernetesVersions.map((v) => (
+            {offered.versions.map((v) => (
               <option key={v}>{v}</option>
             ))}
           </select>
