@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { KubernetesTools } from '../../src/providers/kwok/kubernetes-tools.js';
 import { CommandRunner } from '../../src/providers/kind/cli.js';
 import { renderKindConfig } from '../../src/providers/kind/kind-config.js';
-import { pinnedImage } from '../../src/providers/kind/kind-images.js';
+import { KIND_NODE_IMAGES, pinnedImage } from '../../src/providers/kind/kind-images.js';
 import { KindTools } from '../../src/providers/kind/kind-tools.js';
 import { workerRunArgs } from '../../src/providers/kind/node-container.js';
 import { startStandin, type Standin } from '../support/cli-standin.js';
-import { KIND_NAME, TEST_IMAGES, kindCluster } from '../support/kind.js';
+import { KIND_NAME, SHIPPED_IMAGE_1_37, kindCluster } from '../support/kind.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n';
 
@@ -34,21 +34,24 @@ describe('the real kind CLI against the docker stand-in', () => {
   it('accepts the config kaas renders and goes on to pull the pinned images', () => {
     standin = startStandin({ caPem: CA });
     const { spec } = kindCluster({
-      kubernetesVersion: '1.37.2',
+      kubernetesVersion: '1.37.0',
       controlPlane: { replicas: 3 },
       network: { podCidr: '10.50.0.0/16', serviceCidr: '10.60.0.0/16' },
       nodePools: [
         {
           name: 'web',
           replicas: 2,
-          version: '1.36.3',
+          version: '1.36.1',
           labels: { 'example.com/tier': 'web' },
           taints: [{ key: 'dedicated', value: 'web', effect: 'NoSchedule' }],
         },
       ],
     });
     const path = join(standin.dir, 'kind.yaml');
-    writeFileSync(path, renderKindConfig(KIND_NAME, spec, (v) => pinnedImage(TEST_IMAGES[v])).yaml);
+    writeFileSync(
+      path,
+      renderKindConfig(KIND_NAME, spec, (v) => pinnedImage(KIND_NODE_IMAGES[v])).yaml,
+    );
     const result = runKind([
       'create',
       'cluster',
@@ -62,22 +65,28 @@ describe('the real kind CLI against the docker stand-in', () => {
       '60s',
     ]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/failed to pull image "kindest\/node:v1\.3[67]\.[23]@sha256:/);
+    expect(result.stderr).toMatch(/failed to pull image "kindest\/node:v1\.3[67]\.[01]@sha256:/);
     const commands = standin.commands();
     expect(commands).toContain(
       `docker ps -a --filter label=io.x-k8s.kind.cluster=${KIND_NAME} --format {{.Names}}`,
     );
-    expect(commands.some((c) => /^docker pull kindest\/node:v1\.3[67]\.[23]@sha256:/.test(c))).toBe(
+    expect(commands.some((c) => /^docker pull kindest\/node:v1\.3[67]\.[01]@sha256:/.test(c))).toBe(
       true,
     );
   });
 
   it('starts its workers with the same privileges and mounts as the workers kaas adds', () => {
-    const image = pinnedImage(TEST_IMAGES['1.37.2'])!;
+    const image = SHIPPED_IMAGE_1_37;
     standin = startStandin({ caPem: CA, images: [image] });
-    const { spec } = kindCluster({ nodePools: [{ name: 'web', replicas: 1 }] });
+    const { spec } = kindCluster({
+      kubernetesVersion: '1.37.0',
+      nodePools: [{ name: 'web', replicas: 1 }],
+    });
     const path = join(standin.dir, 'kind.yaml');
-    writeFileSync(path, renderKindConfig(KIND_NAME, spec, (v) => pinnedImage(TEST_IMAGES[v])).yaml);
+    writeFileSync(
+      path,
+      renderKindConfig(KIND_NAME, spec, (v) => pinnedImage(KIND_NODE_IMAGES[v])).yaml,
+    );
     // kind gets as far as `docker run` of every node, then waits on `docker logs`, which the
     // stand-in does not answer.
     const result = runKind(['create', 'cluster', '--name', KIND_NAME, '--config', path]);
