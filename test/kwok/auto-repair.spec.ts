@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKaasClient, unwrap, type KaasClient, type Operation } from '../../sdk/src/index.js';
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
+import { KwokProvider } from '../../src/providers/kwok/kwok.provider.js';
 import { kwokKaasEnv, startKaas, type KaasProcess } from '../support/process.js';
 import { ADMIN_TOKEN } from '../support/factories.js';
 import { eventually } from '../support/http.js';
@@ -172,6 +173,20 @@ describe('auto-repair on kwok through kaas', () => {
     const before = await repairs();
     const victim = (await workers()).at(-1)!;
     // As if its kubelet had never registered: the machine runs, the cluster has no such node.
+    // The record's flag keeps kwok's simulated kubelet from registering it again on the next
+    // look at the machine (the periodic observation of every cluster looks too).
+    const record = join(
+      dataDir,
+      'kwok',
+      'clusters',
+      KwokProvider.clusterName((await unwrap(client.getCluster({ path }))).id),
+      'kaas-machines',
+      `${victim.name}.json`,
+    );
+    writeFileSync(
+      record,
+      JSON.stringify({ ...JSON.parse(readFileSync(record, 'utf8')), neverRegisters: true }),
+    );
     await tenant.core.deleteNode({ name: victim.nodeName! });
     const repair = await eventually(
       async () => (await repairs()).filter((o) => !before.some((b) => b.id === o.id)),

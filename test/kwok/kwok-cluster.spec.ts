@@ -228,12 +228,18 @@ describe('kwok clusters through the SDK', () => {
     const final = await wait(await scale('cpu', 2));
     expect({ status: final.status, error: final.error }).toEqual({ status: 'Succeeded' });
     expect(missingComponents(dir)).toEqual([]);
+    // The controller manager is back: it observed the Deployment and made its pod.
     const deployment = await eventually(
       () => tenant.apps.readNamespacedDeployment({ name: 'after-restart', namespace: 'default' }),
-      (d) => d.status?.availableReplicas === 1,
+      (d) => d.status?.observedGeneration === 1 && d.status.replicas === 1,
       60_000,
     );
-    expect(deployment.status!.availableReplicas).toBe(1);
+    expect(deployment.status!.replicas).toBe(1);
+    const pods = await tenant.core.listNamespacedPod({
+      namespace: 'default',
+      labelSelector: 'app=after-restart',
+    });
+    expect(pods.items).toHaveLength(1);
   });
 
   it('recovers when the control plane dies mid-operation: the next reconcile restarts it', async () => {

@@ -31,6 +31,11 @@ export interface KwokProviderOptions {
 interface MachineRecord {
   request: MachineRequest;
   readyAt: number;
+  /**
+   * Simulates a kubelet that never registers (a bad image, a join that fails): the machine
+   * runs and no node appears for it. Set only by hand, in the machine's record file.
+   */
+  neverRegisters?: boolean;
 }
 
 /**
@@ -207,6 +212,7 @@ export class KwokProvider implements InfrastructureProvider {
     } catch (error) {
       if (!isNotFound(error))
         throw new TransientError(`node ${name}: ${String(error)}`, 'APIServerUnavailable');
+      if (record.neverRegisters) return { ...base, state: 'running' };
       // The simulated boot is over: the machine's kubelet registers its node (once: a look
       // at the same machine from elsewhere may have registered it meanwhile).
       await client.core
