@@ -2,13 +2,11 @@ import {
   Inject,
   Logger,
   Module,
-  RequestMethod,
   type DynamicModule,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import type { Config } from './config/config.js';
 import { CONFIG } from './config/config.js';
 import { API_CONTROLLERS, WORKER_CONTROLLERS } from './api/api.controllers.js';
@@ -45,22 +43,12 @@ import { ObjectApplier } from './addons/object-applier.js';
 import { KubernetesTools } from './providers/kwok/kubernetes-tools.js';
 import { HealthMonitorHost } from './health/health-monitor.host.js';
 import { REPAIR_REQUESTER, type RepairRequester } from './health/repair-port.js';
-import { randomUUID } from 'node:crypto';
 import { CloudsService } from './api/clouds/clouds.service.js';
 import { KEY_RING, loadKeyRing, type KeyRingHolder } from './security/key-ring.js';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
-
-/** What a request's log lines say about it (from pino's standard serialisation of it). */
-function requestLogFields(req: {
-  id?: unknown;
-  method?: string;
-  url?: string;
-  remoteAddress?: string;
-}) {
-  return { id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress };
-}
 
 /** Closes the database last, after the workers have stopped. */
 class DatabaseCloser implements OnApplicationShutdown {
@@ -179,27 +167,6 @@ export class AppModule {
     ];
     return {
       module: AppModule,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.KAAS_LOG_LEVEL,
-            genReqId: (req) => String(req.headers['x-request-id'] ?? randomUUID()),
-            // Every log line of a request carries these few fields, serialised when the request
-            // starts; the headers stay out. The redaction stays for anything else logged.
-            serializers: { req: requestLogFields },
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie'],
-              censor: '[redacted]',
-            },
-            autoLogging: {
-              ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? ''),
-            },
-            // The role is bound once on the root logger, not on a child per request.
-            base: { pid: process.pid, hostname: hostname(), role },
-          },
-          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-        }),
-      ],
       controllers: api ? API_CONTROLLERS : WORKER_CONTROLLERS,
       providers: [...core, ...(api ? apiProviders : []), ...(worker ? workerProviders : [])],
     };

@@ -4,7 +4,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { createRootLogger, PinoLoggerService, registerRequestLogging } from './logging/logger.js';
 import type { FastifyInstance } from 'fastify';
 import { AppModule, type ProcessRole } from './app.module.js';
 import type { Config } from './config/config.js';
@@ -70,10 +70,12 @@ export async function startServer(
       bufferLogs: true,
     },
   );
-  app.useLogger(app.get(Logger));
+  const logger = createRootLogger(config.KAAS_LOG_LEVEL, role);
+  app.useLogger(new PinoLoggerService(logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   configureFastify(fastify, app.get(MetricsService));
+  registerRequestLogging(fastify, logger);
   if (role !== 'worker') {
     registerAuditHook(fastify, db, new NestLogger('audit'));
     registerClusterWritesHook(fastify, app.get(ClusterDocumentCache));
