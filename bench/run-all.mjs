@@ -10,6 +10,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BENCHES = [
   ['api-reads.mjs', quick ? ['--clusters', '20', '--duration', '3'] : []],
   ['create-overhead.mjs', quick ? ['--repeats', '1'] : []],
+  ['create-overhead.mjs', ['--provider', 'kwok', ...(quick ? ['--repeats', '1'] : [])]],
   ['parallelism.mjs', quick ? ['--big', '10'] : []],
   ['queue-throughput.mjs', quick ? ['--clusters', '40'] : []],
   ['db-reads.mjs', quick ? ['--iterations', '300'] : []],
@@ -44,7 +45,7 @@ for (const [file, argv, timeoutMs] of BENCHES) {
   const t0 = performance.now();
   const code = await runOne(file, argv, timeoutMs);
   const s = ((performance.now() - t0) / 1000).toFixed(1);
-  lines.push(`${code === 0 ? 'ok    ' : 'FAILED'} ${file} (${s} s)`);
+  lines.push(`${code === 0 ? 'ok    ' : 'FAILED'} ${[file, ...argv].join(' ')} (${s} s)`);
   if (code !== 0) failed.push(file);
 }
 console.log(`\n${lines.join('\n')}`);
