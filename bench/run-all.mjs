@@ -8,7 +8,7 @@ const quick = process.argv.includes('--quick');
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const BENCHES = [
-  ['api-reads.mjs', quick ? ['--clusters', '20', '--duration', '3'] : []],
+  ['api-reads.mjs', quick ? ['--clusters', '20', '--duration', '3', '--rounds', '2'] : []],
   ['create-overhead.mjs', quick ? ['--repeats', '1'] : []],
   ['create-overhead.mjs', ['--provider', 'kwok', ...(quick ? ['--repeats', '1'] : [])]],
   ['parallelism.mjs', quick ? ['--big', '10'] : []],
