@@ -57,8 +57,8 @@ async function cannon(url, extra = {}) {
   };
 }
 
-async function measure(label, url) {
-  await cannon(url, { duration: Math.min(2, opts.duration) }); // warm-up, not counted
+async function measure(label, url, { warmUp = true } = {}) {
+  if (warmUp) await cannon(url, { duration: Math.min(2, opts.duration) }); // not counted
   const r = await cannon(url);
   console.log(
     `${label.padEnd(34)} ${fmt(r.rps, 0).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms`,
@@ -132,8 +132,10 @@ async function main() {
   const bareUrl = `http://127.0.0.1:${barePort}/v1/bare/x`;
   const rounds = [];
   for (let round = 1; round <= Math.max(1, opts.rounds); round++) {
-    const single = await measure(`kaas GET cluster (round ${round})`, singleUrl);
-    const bare = await measure(`bare NestJS+Fastify GET (round ${round})`, bareUrl);
+    // Each process is warmed up once, in the first round; later rounds measure at once.
+    const warmUp = round === 1;
+    const single = await measure(`kaas GET cluster (round ${round})`, singleUrl, { warmUp });
+    const bare = await measure(`bare NestJS+Fastify GET (round ${round})`, bareUrl, { warmUp });
     rounds.push({ single, bare, ratio: single.rps / bare.rps });
   }
   const list = await measure(
