@@ -21,6 +21,7 @@ import { registerConsole } from './console/register-console.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { ClusterDocumentCache } from './api/clusters/cluster-document-cache.js';
 import { registerClusterWritesHook } from './api/clusters/cluster-writes.hook.js';
+import { findNul, hasNul } from './api/http/nul.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -103,27 +104,6 @@ export async function startServer(
   };
 }
 
-/** The path to the first string (or key) holding a NUL character, if any. */
-export function findNul(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || 'value' : undefined;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findNul(item, `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      const here = path ? `${path}.${key}` : key;
-      if (key.includes('\u0000')) return here;
-      const found = findNul(item, here);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
 function configureFastify(fastify: FastifyInstance, metrics: MetricsService): void {
   fastify.addContentTypeParser(
     'application/merge-patch+json',
@@ -137,30 +117,30 @@ function configureFastify(fastify: FastifyInstance, metrics: MetricsService): vo
       }
     },
   );
-  // PostgreSQL cannot store NUL in text: refuse it at the door, wherever it hides.
-  fastify.addHook('preValidation', async (request, reply) => {
+  // PostgreSQL cannot store NUL in text: refuse it at the door, wherever it hides. The hooks
+  // below run on every request, so they take callbacks rather than returning promises.
+  fastify.addHook('preValidation', (request, reply, done) => {
+    if (!hasNul(request.params) && !hasNul(request.query) && !hasNul(request.body)) return done();
     const where = findNul({ path: request.params, query: request.query, body: request.body });
-    if (where) {
-      sendProblem(
-        reply,
-        toProblem(
-          new BadRequestError('the request contains a NUL character', [
-            { field: where, message: 'NUL (\\u0000) is not allowed' },
-          ]),
-          request.url.split('?')[0],
-          String(request.id),
-        ),
-      );
-      return reply;
-    }
-    return undefined;
+    sendProblem(
+      reply,
+      toProblem(
+        new BadRequestError('the request contains a NUL character', [
+          { field: where ?? 'value', message: 'NUL (\\u0000) is not allowed' },
+        ]),
+        request.url.split('?')[0],
+        String(request.id),
+      ),
+    );
   });
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, _payload, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   });
 }

@@ -16,13 +16,14 @@ export function registerAuditHook(
   database: DatabaseHandle,
   logger: Logger,
 ): void {
-  fastify.addHook('onResponse', async (request, reply) => {
-    if (!MUTATING.has(request.method)) return;
+  // Runs after every answer, reads included, so it returns at once when there is nothing to do.
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (!MUTATING.has(request.method)) return done();
     const principal = (request as FastifyRequest & { principal?: Principal }).principal;
     const path = request.url.split('?')[0] ?? request.url;
     const project = /^\/v1\/projects\/([^/]+)/.exec(path)?.[1];
     const status = reply.statusCode;
-    await repositories(database.db)
+    repositories(database.db)
       .audit.insert({
         tokenId: principal?.tokenId ?? null,
         projectName: project ? decodeURIComponent(project) : null,
@@ -34,6 +35,7 @@ export function registerAuditHook(
         requestId: String(request.id),
         remoteAddress: request.ip,
       })
-      .catch((error: unknown) => logger.error(`audit record not written: ${String(error)}`));
+      .catch((error: unknown) => logger.error(`audit record not written: ${String(error)}`))
+      .finally(done);
   });
 }

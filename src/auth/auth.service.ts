@@ -22,7 +22,11 @@ export class AuthService {
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
-  async authenticate(authorization: string | undefined): Promise<Principal> {
+  /**
+   * The token's principal. A token seen within CACHE_MS is answered without a promise: this
+   * runs on every request, and the cached answer is the common case.
+   */
+  authenticate(authorization: string | undefined): Principal | Promise<Principal> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!match) throw new UnauthorizedError('send an API token as "Authorization: Bearer <token>"');
     const hash = hashToken(match[1]!);
@@ -31,6 +35,10 @@ export class AuthService {
       if (!cached.principal) throw new UnauthorizedError('the API token is not valid');
       return cached.principal;
     }
+    return this.lookUpToken(hash);
+  }
+
+  private async lookUpToken(hash: string): Promise<Principal> {
     const record = await this.tokens.findActiveByHash(hash);
     const valid = record && (!record.expiresAt || record.expiresAt > new Date());
     const principal: Principal | null = valid
@@ -50,12 +58,25 @@ export class AuthService {
    * Resolves a project by name for this caller. Another project's resources answer 404, so a
    * token cannot even learn which names exist.
    */
-  async authorize(
+  authorize(
     principal: Principal,
     projectName: string,
     minimum: Role,
-  ): Promise<ProjectRecord> {
-    const project = await this.project(projectName);
+  ): ProjectRecord | Promise<ProjectRecord> {
+    const cached = this.projectCache.get(projectName);
+    if (cached && cached.until > Date.now())
+      return this.check(principal, projectName, minimum, cached.project);
+    return this.projects
+      .findByName(projectName)
+      .then((project) => this.check(principal, projectName, minimum, this.remember(project)));
+  }
+
+  private check(
+    principal: Principal,
+    projectName: string,
+    minimum: Role,
+    project: ProjectRecord | undefined,
+  ): ProjectRecord {
     const visible = project && (isPlatformAdmin(principal) || principal.projectId === project.id);
     if (!visible) throw new NotFoundError(`project "${projectName}" not found`);
     if (!roleAtLeast(principal.role, minimum)) {
@@ -66,14 +87,14 @@ export class AuthService {
     return project;
   }
 
-  /** Projects are never renamed or deleted, so a short cache of the lookup is safe. */
-  private async project(name: string): Promise<ProjectRecord | undefined> {
-    const cached = this.projectCache.get(name);
-    if (cached && cached.until > Date.now()) return cached.project;
-    const project = await this.projects.findByName(name);
+  /**
+   * Projects are never renamed or deleted, so a short cache of the lookup is safe. Misses are
+   * not cached: a project created a moment ago must be found at once.
+   */
+  private remember(project: ProjectRecord | undefined): ProjectRecord | undefined {
+    if (!project) return undefined;
     if (this.projectCache.size > 10_000) this.projectCache.clear();
-    // Misses are not cached: a project created a moment ago must be found at once.
-    if (project) this.projectCache.set(name, { project, until: Date.now() + CACHE_MS });
+    this.projectCache.set(project.name, { project, until: Date.now() + CACHE_MS });
     return project;
   }
 

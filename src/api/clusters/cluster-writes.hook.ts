@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthenticatedRequest } from '../http/auth.guard.js';
 import { ClusterDocumentCache, clusterKey } from './cluster-document-cache.js';
 
@@ -16,13 +16,17 @@ export function registerClusterWritesHook(
   fastify: FastifyInstance,
   cache: ClusterDocumentCache,
 ): void {
-  fastify.addHook('onSend', async (request) => {
-    if (READS.has(request.method)) return;
-    if (!request.routeOptions.url?.startsWith(CLUSTER_ROUTES)) return;
-    const project = (request as AuthenticatedRequest).project;
-    const params = request.params as Record<string, string | undefined> | undefined;
-    const body = request.body as { name?: unknown } | undefined;
-    const name = params?.cluster ?? (typeof body?.name === 'string' ? body.name : undefined);
-    if (project && name) cache.invalidate(clusterKey(project.id, name));
+  fastify.addHook('onSend', (request, _reply, _payload, done) => {
+    if (!READS.has(request.method)) dropWrittenCluster(request, cache);
+    done();
   });
+}
+
+function dropWrittenCluster(request: FastifyRequest, cache: ClusterDocumentCache): void {
+  if (!request.routeOptions.url?.startsWith(CLUSTER_ROUTES)) return;
+  const project = (request as AuthenticatedRequest).project;
+  const params = request.params as Record<string, string | undefined> | undefined;
+  const body = request.body as { name?: unknown } | undefined;
+  const name = params?.cluster ?? (typeof body?.name === 'string' ? body.name : undefined);
+  if (project && name) cache.invalidate(clusterKey(project.id, name));
 }

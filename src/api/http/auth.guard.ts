@@ -30,29 +30,44 @@ export class AuthGuard implements CanActivate {
     private readonly limits: RateLimiter,
   ) {}
 
+  /** Each handler's declared access; metadata does not change once the routes are built. */
+  private readonly accessByHandler = new WeakMap<object, Access | undefined>();
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const access = this.access(context);
     if (access === 'public') return true;
     if (access === undefined)
       throw new Error(
         `route ${context.getClass().name}.${context.getHandler().name} declares no access`,
       );
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = await this.auth.authenticate(request.headers.authorization);
+    // Cached answers come back without a promise; only a lookup or a limit is awaited.
+    const authenticated = this.auth.authenticate(request.headers.authorization);
+    const principal = authenticated instanceof Promise ? await authenticated : authenticated;
     request.principal = principal;
-    await this.limits.take(principal.tokenId);
+    const limited = this.limits.take(principal.tokenId);
+    if (limited) await limited;
     if (access === 'platform-admin') {
       this.auth.requirePlatformAdmin(principal);
       return true;
     }
     const projectName = (request.params as Record<string, string> | undefined)?.project;
     if (access !== 'authenticated' && projectName !== undefined) {
-      request.project = await this.auth.authorize(principal, projectName, access);
+      const project = this.auth.authorize(principal, projectName, access);
+      request.project = project instanceof Promise ? await project : project;
     }
     return true;
+  }
+
+  private access(context: ExecutionContext): Access | undefined {
+    const handler = context.getHandler();
+    if (this.accessByHandler.has(handler)) return this.accessByHandler.get(handler);
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [
+      handler,
+      context.getClass(),
+    ]);
+    this.accessByHandler.set(handler, access);
+    return access;
   }
 }
 

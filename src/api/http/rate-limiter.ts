@@ -47,9 +47,15 @@ export class RateLimiter {
     return this.config.KAAS_RATE_LIMIT_PER_SECOND > 0;
   }
 
-  /** Throws 429 (with when to come back) once the token's bucket is empty. */
-  async take(tokenId: string): Promise<void> {
-    if (!this.enabled) return;
+  /**
+   * Rejects with 429 (with when to come back) once the token's bucket is empty. Undefined when
+   * limits are off, so that requests do not wait on a promise for nothing.
+   */
+  take(tokenId: string): Promise<void> | undefined {
+    return this.enabled ? this.takeFromBucket(tokenId) : undefined;
+  }
+
+  private async takeFromBucket(tokenId: string): Promise<void> {
     const rate = this.config.KAAS_RATE_LIMIT_PER_SECOND;
     const burst = this.config.KAAS_RATE_LIMIT_BURST;
     let answer: [number, number];
