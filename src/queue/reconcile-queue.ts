@@ -34,19 +34,40 @@ export class ReconcileQueue implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Enqueues a periodic pass over many clusters spread evenly over `windowMs`, so that it is a
+   * steady trickle rather than a burst: in one process with the API and the embedded database,
+   * a hundred passes at once hold up the requests that arrive meanwhile. A cluster whose job
+   * already exists keeps it (its pass is coming anyway, and a change brings it forward).
+   */
+  async enqueueSpread(clusterIds: readonly string[], windowMs: number): Promise<void> {
+    const step = clusterIds.length > 1 ? Math.max(0, windowMs) / clusterIds.length : 0;
+    await withTimeout(
+      this.queue.addBulk(
+        clusterIds.map((clusterId, i) => ({
+          name: 'reconcile-cluster',
+          data: { clusterId },
+          opts: { ...this.jobOptions(clusterId), delay: Math.floor(i * step) },
+        })),
+      ),
+      5_000,
+      'Redis',
+    );
+  }
+
+  private jobOptions(clusterId: string) {
+    return {
+      jobId: reconcileJobId(clusterId),
+      removeOnComplete: true,
+      removeOnFail: true,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+    };
+  }
+
   private async enqueueNow(clusterId: string): Promise<void> {
     const jobId = reconcileJobId(clusterId);
-    await this.queue.add(
-      'reconcile-cluster',
-      { clusterId },
-      {
-        jobId,
-        removeOnComplete: true,
-        removeOnFail: true,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 1_000 },
-      },
-    );
+    await this.queue.add('reconcile-cluster', { clusterId }, this.jobOptions(clusterId));
     // The add is a no-op while the cluster's job exists. Delayed: bring it forward. Running:
     // it may have read the old spec already, so leave a follow-up (deduplicated by its id);
     // while the lease is held it just waits its turn.

@@ -34,6 +34,8 @@ import { TerminalError } from '../domain/errors.js';
 /** Requeues this soon are waited out in process, within this much time per job. */
 const IN_PROCESS_WAIT_MS = 2_500;
 const IN_PROCESS_BUDGET_MS = 20_000;
+/** The share of the observe interval over which its passes are spread. */
+const OBSERVE_SPREAD = 0.8;
 
 type Handler<N extends JobName> = (
   job: Job<JobPayloads[N]>,
@@ -64,7 +66,9 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     },
     'observe-clusters': async () => {
       const ids = await repositories(this.database.db).clusters.findLiveIds();
-      for (const id of ids) await this.queue.enqueue(id);
+      // Spread over most of the interval, so each cluster is still observed once per interval.
+      const windowMs = this.config.KAAS_OBSERVE_INTERVAL_SECONDS * 1000 * OBSERVE_SPREAD;
+      await this.queue.enqueueSpread(ids, windowMs);
     },
   };
 
