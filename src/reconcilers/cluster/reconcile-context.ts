@@ -56,3 +56,17 @@ export function waitFor(message: string, requeueAfterMs: number): PhaseResult {
 
 /** How soon to look again while machines boot, absent a hint from the provider. */
 export const POLL_MS = 1_000;
+
+/** The first look again at something that is usually a moment away. */
+export const QUICK_POLL_MS = 100;
+
+/**
+ * How soon to look again at something that has been awaited since `sinceMs` (epoch ms): a
+ * quarter of the wait so far, from QUICK_POLL_MS up to POLL_MS. What comes within a moment
+ * (a node turning Ready after it joined) is seen within a moment, and a long wait settles at
+ * one look a second.
+ */
+export function pollAfterMs(sinceMs: number, now = Date.now()): number {
+  if (!Number.isFinite(sinceMs)) return POLL_MS;
+  return Math.min(POLL_MS, Math.max(QUICK_POLL_MS, Math.round((now - sinceMs) / 4)));
+}

@@ -3,7 +3,7 @@ import { TerminalError, TransientError } from '../../../domain/errors.js';
 import { StepNames } from '../../../domain/plan.js';
 import {
   DONE,
-  POLL_MS,
+  pollAfterMs,
   waitFor,
   type PhaseResult,
   type ReconcileContext,
@@ -57,7 +57,9 @@ export async function reconcileNodesReady(ctx: ReconcileContext): Promise<PhaseR
   const message = `${readyCount} of ${running.length} nodes Ready; waiting for ${names(notReady)}`;
   ctx.setCondition(ConditionTypes.NodesReady, false, ConditionReasons.NodesNotReady, message);
   await ctx.progress.running(StepNames.nodesReady, readyCount, message);
-  return waitFor(message, POLL_MS);
+  // Joined nodes usually turn Ready within a moment: look again soon, then less often.
+  const since = ctx.conditions.find((c) => c.type === ConditionTypes.NodesReady);
+  return waitFor(message, pollAfterMs(Date.parse(since?.lastTransitionTime ?? '')));
 }
 
 function names(machines: { nodeName: string | null; name: string }[]): string {
