@@ -78,7 +78,10 @@ class Connection {
     const headerEnd = data.indexOf(HEADER_END);
     if (headerEnd < 0) return;
     const head = data.toString('latin1', 0, headerEnd);
-    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+    const declared = /\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1];
+    // Every answer measured here has a length; a chunked one would be misread, so it stops the run.
+    if (declared === undefined) throw new Error(`an answer without Content-Length: ${head}`);
+    const length = Number(declared);
     const total = headerEnd + 4 + length;
     if (data.length < total) return;
     if (data.length > total) throw new Error('an answer came that nobody asked for');
