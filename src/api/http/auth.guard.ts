@@ -30,8 +30,12 @@ export class AuthGuard implements CanActivate {
     private readonly limits: RateLimiter,
   ) {}
 
-  /** Each handler's declared access; metadata does not change once the routes are built. */
-  private readonly accessByHandler = new WeakMap<object, Access | undefined>();
+  /**
+   * Each route's declared access, by controller class and handler (a handler inherited by two
+   * controllers may be declared differently by each); metadata does not change once the
+   * routes are built.
+   */
+  private readonly declared = new WeakMap<object, Map<object, Access | undefined>>();
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.access(context);
@@ -60,13 +64,16 @@ export class AuthGuard implements CanActivate {
   }
 
   private access(context: ExecutionContext): Access | undefined {
+    const controller = context.getClass();
     const handler = context.getHandler();
-    if (this.accessByHandler.has(handler)) return this.accessByHandler.get(handler);
+    let routes = this.declared.get(controller);
+    if (!routes) this.declared.set(controller, (routes = new Map()));
+    if (routes.has(handler)) return routes.get(handler);
     const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [
       handler,
-      context.getClass(),
+      controller,
     ]);
-    this.accessByHandler.set(handler, access);
+    routes.set(handler, access);
     return access;
   }
 }
