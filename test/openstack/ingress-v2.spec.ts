@@ -228,6 +228,14 @@ describe('Ingress v2 controller on a real API server and Octavia', () => {
         spec: { selector: { app: 'api' }, ports: [{ port: 8000, targetPort: 9090 }] },
       },
     });
+    // Both Deployments' pods exist before the gate webhook does: the api pod must be one the
+    // webhook never saw (the test of ungated pods), which a slow ReplicaSet controller would
+    // otherwise create after the webhook is in place.
+    await eventually(
+      async () => (await client.core.listNamespacedPod({ namespace: NS })).items.length,
+      (pods) => pods === 3,
+      60_000,
+    );
     await startController();
     await startWebhook();
   });
