@@ -14,8 +14,6 @@ import { tmpdir } from 'node:os';
 import v8 from 'node:v8';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { args, createDatabase, fmt, goal, median, onCleanup, pool, run, sleep } from './lib.mjs';
 
 const opts = args({
@@ -64,10 +62,16 @@ const readyCondition = (status, transition, heartbeat = new Date()) => ({
  * opens a new TLS connection per request, which would make seeding 20,000 nodes take minutes).
  */
 async function apiServer(kubeconfig) {
+  // Loaded here, not at the top: the monitor's process runs this file too, and must load only
+  // what the monitor itself loads.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { Agent, fetch: undiciFetch } = await import('undici');
+  const { endpointOf } = await import('../dist/kube/tenant-endpoint.js');
   const config = new KubeConfig();
   config.loadFromString(kubeconfig);
   const tls = {};
   await config.applyToHTTPSOptions(tls);
+  const endpoint = await endpointOf(config)();
   const dispatcher = new Agent({
     connect: { ca: tls.ca, cert: tls.cert, key: tls.key },
     connections: 32,
@@ -87,7 +91,13 @@ async function apiServer(kubeconfig) {
     return JSON.parse(text);
   };
   return {
-    text: kubeconfig,
+    /** What the monitor connects with, as JSON (the monitor parses a copy per cluster). */
+    endpoint: JSON.stringify({
+      ...endpoint,
+      ca: String(endpoint.ca),
+      cert: String(endpoint.cert),
+      key: String(endpoint.key),
+    }),
     createNode: (node) => call('POST', '/api/v1/nodes', node),
     patchNodeStatus: (name, status) =>
       call('PATCH', `/api/v1/nodes/${name}/status`, { status }, 'application/merge-patch+json'),
@@ -101,7 +111,7 @@ async function child() {
   const { HealthMonitor } = await import('../dist/health/health-monitor.js');
   const { HealthMetrics } = await import('../dist/health/health-metrics.js');
   const { Registry } = await import('prom-client');
-  const kubeconfigs = JSON.parse(process.env.BENCH_KUBECONFIGS);
+  const endpoints = JSON.parse(process.env.BENCH_ENDPOINTS);
   const database = await openDatabase({
     url: process.env.BENCH_DATABASE_URL,
     migrate: false,
@@ -113,9 +123,10 @@ async function child() {
     new ClusterHealthRepository(database.db),
     {
       connect: async (cluster) => {
-        const config = new KubeConfig();
-        config.loadFromString(kubeconfigs[serverOf(cluster.name)]);
-        return { config, labelSelector: `${CLUSTER_LABEL}=${cluster.id}` };
+        // Each tenant cluster has credentials of its own: a parsed copy per cluster, as a
+        // connector reading each cluster's kubeconfig would hold.
+        const endpoint = JSON.parse(endpoints[serverOf(cluster.name)]);
+        return { endpoint: async () => endpoint, labelSelector: `${CLUSTER_LABEL}=${cluster.id}` };
       },
     },
     {
@@ -291,11 +302,11 @@ function startChurn(servers, clusters, since, rate) {
   };
 }
 
-function startChild(kubeconfigs, url) {
+function startChild(endpoints, url) {
   const proc = fork(fileURLToPath(import.meta.url), ['--child'], {
     env: {
       ...process.env,
-      BENCH_KUBECONFIGS: JSON.stringify(kubeconfigs),
+      BENCH_ENDPOINTS: JSON.stringify(endpoints),
       BENCH_DATABASE_URL: url,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -399,7 +410,7 @@ async function main() {
 
   t = Date.now();
   const state = startChild(
-    servers.map((s) => s.text),
+    servers.map((s) => s.endpoint),
     database.url,
   );
   await until(() => state.stats?.synced === opts.clusters, 300_000, 'every watch synced');

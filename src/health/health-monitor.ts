@@ -185,7 +185,7 @@ export class HealthMonitor {
         return;
       }
       const watcher = new NodeWatcher(
-        target.config,
+        target.endpoint,
         (event) => {
           this.metrics.nodeEvents.inc();
           watch.apply(event);

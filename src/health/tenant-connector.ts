@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSpec } from '../domain/cluster.js';
+import { endpointOf, type EndpointSource } from '../kube/tenant-endpoint.js';
 import type { ProviderRegistry } from '../providers/infrastructure-provider.js';
 
 /** A cluster the health monitor may watch: live, not being deleted. */
@@ -13,7 +14,7 @@ export interface WatchableCluster {
 
 /** Where a cluster's nodes are watched: its API server, and which of its nodes are its own. */
 export interface TenantWatchTarget {
-  config: KubeConfig;
+  endpoint: EndpointSource;
   labelSelector?: string;
 }
 
@@ -33,6 +34,6 @@ export class ProviderTenantConnector implements TenantConnector {
     if (!kubeconfig) return undefined;
     const config = new KubeConfig();
     config.loadFromString(kubeconfig);
-    return { config };
+    return { endpoint: endpointOf(config) };
   }
 }

@@ -1,8 +1,9 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { KubeConfig, V1Node } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import type { TenantNode } from '../providers/infrastructure-provider.js';
-import { toTenantNode } from './tenant-client.js';
+import type { EndpointSource, TenantEndpoint } from './tenant-endpoint.js';
+import { toTenantNode } from './tenant-node.js';
 
 /** A watch with no event nor bookmark for this long is taken as dead and renewed. */
 const INACTIVITY_TIMEOUT_MS = 75_000;
@@ -38,12 +39,6 @@ export class KubeStatusError extends Error {
   }
 }
 
-function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
-  return out;
-}
-
 interface NodeList {
   items: V1Node[];
   metadata?: { resourceVersion?: string };
@@ -60,10 +55,11 @@ interface WatchLine {
  * backing off while the API server does not answer. Events for nodes that changed while
  * disconnected are replayed from the fresh list.
  *
- * It speaks HTTP itself, with the kubeconfig's credentials, rather than through client-node's
+ * It speaks HTTP itself, with the endpoint's credentials, rather than through client-node's
  * Watch and CoreV1Api: a monitor holds one watch per tenant cluster, and those carry fetch,
  * web streams, readline and a deserialised object model per watch and per list — about three
  * times the memory and CPU of a plain request and a line splitter (bench/health-monitor.mjs).
+ * Nor does it load client-node at all (see `TenantEndpoint`).
  */
 export class NodeWatcher {
   private readonly known = new Map<string, TenantNode>();
@@ -72,10 +68,13 @@ export class NodeWatcher {
   private timer?: NodeJS.Timeout;
   private listed = false;
   private agent?: https.Agent;
+  /** What the agent's TLS settings were made from (the agent holds the same values). */
+  private agentTls?: TlsSettings;
+  private server?: string;
   private request?: { destroy(error?: Error): void };
 
   constructor(
-    private readonly config: KubeConfig,
+    private readonly endpoint: EndpointSource,
     private readonly onEvent: (event: NodeEvent) => void,
     private readonly options: NodeWatcherOptions = {},
   ) {}
@@ -121,31 +120,42 @@ export class NodeWatcher {
 
   /**
    * Credentials afresh each cycle (tokens expire), over one keep-alive agent for the watcher's
-   * life: the watch reuses the list's connection, and a reconnect resumes the TLS session.
+   * life: the watch reuses the list's connection, and a reconnect resumes the TLS session. A new
+   * CA or client certificate (the kubeconfig was read again) gets a new agent.
    */
   private async requestOptions(): Promise<https.RequestOptions> {
-    const options: https.RequestOptions = {};
-    await this.config.applyToHTTPSOptions(options);
-    if (this.config.getCurrentCluster()?.proxyUrl) {
-      if (this.agent !== options.agent) this.agent?.destroy();
-      this.agent = options.agent as https.Agent | undefined;
-      return options;
+    const endpoint = await this.endpoint();
+    this.server = endpoint.server;
+    const options: https.RequestOptions = {
+      ...(endpoint.headers ? { headers: endpoint.headers } : {}),
+      ...(endpoint.auth ? { auth: endpoint.auth } : {}),
+    };
+    if (endpoint.proxyAgent) {
+      if (this.agent !== endpoint.proxyAgent) this.agent?.destroy();
+      this.agent = endpoint.proxyAgent;
+      this.agentTls = undefined;
+      return { ...options, agent: this.agent };
     }
-    (options.agent as https.Agent | undefined)?.destroy();
-    this.agent ??= new https.Agent({
-      keepAlive: true,
-      ...pick(options, ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername']),
-      ...(options.rejectUnauthorized === undefined
-        ? {}
-        : { rejectUnauthorized: options.rejectUnauthorized }),
-    });
+    if (!this.agent || !this.agentTls || !sameTls(this.agentTls, endpoint)) {
+      this.agent?.destroy();
+      const tls: TlsSettings = {
+        ...(endpoint.ca ? { ca: endpoint.ca } : {}),
+        ...(endpoint.cert ? { cert: endpoint.cert } : {}),
+        ...(endpoint.key ? { key: endpoint.key } : {}),
+        ...(endpoint.servername ? { servername: endpoint.servername } : {}),
+        ...(endpoint.rejectUnauthorized === undefined
+          ? {}
+          : { rejectUnauthorized: endpoint.rejectUnauthorized }),
+      };
+      this.agentTls = tls;
+      this.agent = new https.Agent({ keepAlive: true, ...tls });
+    }
     return { ...options, agent: this.agent };
   }
 
   private url(query: Record<string, string>): URL {
-    const server = this.config.getCurrentCluster()?.server;
-    if (!server) throw new Error('the kubeconfig names no cluster');
-    const url = new URL('/api/v1/nodes', server);
+    if (!this.server) throw new Error('the endpoint names no server');
+    const url = new URL('/api/v1/nodes', this.server);
     if (this.options.labelSelector)
       url.searchParams.set('labelSelector', this.options.labelSelector);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
@@ -289,4 +299,22 @@ export class NodeWatcher {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.cycle(), delay);
   }
+}
+
+type TlsSettings = Pick<
+  TenantEndpoint,
+  'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'
+>;
+
+/** Whether an agent made with `a` still fits `b`. */
+function sameTls(a: TlsSettings, b: TlsSettings): boolean {
+  const same = (x: string | Buffer | undefined, y: string | Buffer | undefined) =>
+    x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y));
+  return (
+    same(a.ca, b.ca) &&
+    same(a.cert, b.cert) &&
+    same(a.key, b.key) &&
+    a.servername === b.servername &&
+    a.rejectUnauthorized === b.rejectUnauthorized
+  );
 }

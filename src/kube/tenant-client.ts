@@ -7,7 +7,6 @@ import {
   VersionApi,
   setHeaderOptions,
   type KubernetesObject,
-  type V1Node,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { sleep } from '../common/concurrency.js';
@@ -18,6 +17,7 @@ import type {
   TenantNode,
 } from '../providers/infrastructure-provider.js';
 import { isNotFound, isUnreachable, kubeMessage, kubeStatus } from './kube-errors.js';
+import { toTenantNode } from './tenant-node.js';
 import { apiServerExec, removeEtcdMember } from './etcd-members.js';
 
 export const FIELD_MANAGER = 'kaas';
@@ -219,18 +219,6 @@ export class TenantKubeClient implements TenantCluster {
       });
     }
   }
-}
-
-export function toTenantNode(node: V1Node): TenantNode {
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  return {
-    name: node.metadata!.name!,
-    ready: ready?.status === 'True',
-    ...(ready?.lastTransitionTime
-      ? { readySince: new Date(ready.lastTransitionTime).toISOString() }
-      : {}),
-    unschedulable: node.spec?.unschedulable === true,
-  };
 }
 
 /** DaemonSet pods come back anyway and mirror pods cannot be evicted: drains leave both. */

@@ -10,6 +10,7 @@ import { HealthMetrics } from '../../src/health/health-metrics.js';
 import { HealthMonitor } from '../../src/health/health-monitor.js';
 import type { RepairAnswer, RepairRequest, RepairRequester } from '../../src/health/repair-port.js';
 import type { TenantConnector } from '../../src/health/tenant-connector.js';
+import { endpointOf } from '../../src/kube/tenant-endpoint.js';
 import {
   KWOK_ANNOTATED_NODES_ONLY,
   breakNode as breakNodeOf,
@@ -111,7 +112,7 @@ describe('health monitor on a real API server', () => {
   const newMonitor = () => {
     const connector: TenantConnector = {
       connect: async (cluster) => ({
-        config: kwok.client.config,
+        endpoint: endpointOf(kwok.client.config),
         labelSelector: `${CLUSTER_LABEL}=${cluster.id}`,
       }),
     };

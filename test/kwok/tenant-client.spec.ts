@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
 import { NodeWatcher } from '../../src/kube/node-watcher.js';
+import { endpointOf } from '../../src/kube/tenant-endpoint.js';
 import { applyManifests, parseManifests, waitForRollout } from '../../src/kube/apply.js';
 import { nodeFor } from '../../src/providers/kwok/node-template.js';
 import { nodePoolSpecSchema } from '../../src/domain/cluster.js';
@@ -209,7 +210,7 @@ describe('node watcher on a real API server', () => {
     const events: string[] = [];
     const errors: unknown[] = [];
     const watcher = new NodeWatcher(
-      cluster.client.config,
+      endpointOf(cluster.client.config),
       (e) =>
         events.push(
           `${e.type} ${e.node.name} ready=${e.node.ready} cordoned=${e.node.unschedulable}`,
@@ -264,7 +265,7 @@ describe('node watcher on a real API server', () => {
     const dead = TenantKubeClient.fromKubeconfig(
       cluster.kubeconfig.replace(/server: https:\/\/[^\s]+/, 'server: https://127.0.0.1:1'),
     );
-    const watcher = new NodeWatcher(dead.config, () => undefined, {
+    const watcher = new NodeWatcher(endpointOf(dead.config), () => undefined, {
       backoffMs: { initial: 50, max: 200 },
       onError: (e) => errors.push(e),
     });
