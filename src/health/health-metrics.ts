@@ -9,6 +9,7 @@ export class HealthMetrics {
   readonly repairRequests: Counter<'reason' | 'answer'>;
   readonly detectionDelay: Histogram;
   readonly nodeEvents: Counter;
+  readonly monitors: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -48,6 +49,11 @@ export class HealthMetrics {
     this.nodeEvents = new Counter({
       name: 'kaas_health_node_events_total',
       help: 'Node events received from tenant clusters (watch events and relist differences)',
+      registers,
+    });
+    this.monitors = new Gauge({
+      name: 'kaas_health_monitors',
+      help: 'Health monitors running, as this one last read them; they share the clusters out',
       registers,
     });
   }

@@ -6,6 +6,8 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { DatabaseHandle } from '../persistence/database.js';
 import { ClusterHealthRepository } from '../persistence/cluster-health.repository.js';
@@ -16,7 +18,10 @@ import { HealthMonitor } from './health-monitor.js';
 import { REPAIR_REQUESTER, type RepairRequester } from './repair-port.js';
 import { ProviderTenantConnector } from './tenant-connector.js';
 
-/** Runs the health monitor in the worker: started after boot, stopped before the database closes. */
+/**
+ * Runs the health monitor in the worker: started after boot, stopped before the database closes.
+ * Each worker's monitor watches its share of the clusters (src/health/shards.ts).
+ */
 @Injectable()
 export class HealthMonitorHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('health');
@@ -34,7 +39,8 @@ export class HealthMonitorHost implements OnApplicationBootstrap, BeforeApplicat
       new ProviderTenantConnector(providers),
       requester,
       new HealthMetrics(metrics.registry),
-      {},
+      // Named so that the health_monitors table says which process is which.
+      { monitorId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}` },
       {
         log: (message, context) => this.logger.log({ ...context, msg: message }),
         warn: (message, context) => this.logger.warn({ ...context, msg: message }),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NodeWatcher } from '../kube/node-watcher.js';
 import type { ClusterHealthRepository } from '../persistence/cluster-health.repository.js';
 import { clusterRepairPolicy } from '../domain/auto-repair.js';
@@ -10,11 +11,18 @@ import {
   type UnhealthyMachine,
 } from './repair-policy.js';
 import type { RepairAnswer, RepairRequest, RepairRequester } from './repair-port.js';
+import { ownerOf } from './shards.js';
 import type { TenantConnector, WatchableCluster } from './tenant-connector.js';
 
 export type HealthStore = Pick<
   ClusterHealthRepository,
-  'watchableClusters' | 'watchableMachines' | 'findMany' | 'saveRepairs' | 'saveShortCircuit'
+  | 'watchableClusters'
+  | 'watchableMachines'
+  | 'findMany'
+  | 'saveRepairs'
+  | 'saveShortCircuit'
+  | 'heartbeat'
+  | 'leave'
 >;
 
 export interface HealthMonitorOptions {
@@ -30,6 +38,13 @@ export interface HealthMonitorOptions {
   connectConcurrency?: number;
   watchTimeoutSeconds?: number;
   watchBackoffMs?: { initial: number; max: number };
+  /** This monitor's name among the running ones (default: a random one). */
+  monitorId?: string;
+  /**
+   * A monitor not heard from for this long is taken as gone and its clusters are shared out
+   * (default three discovery intervals).
+   */
+  memberTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -54,6 +69,7 @@ const HISTORY_MAX = 100;
 const RECONNECT_AFTER_FAILURES = 3;
 
 export class HealthMonitor {
+  readonly id: string;
   private readonly watches = new Map<string, ClusterWatch>();
   private discoveryTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -70,6 +86,7 @@ export class HealthMonitor {
     private readonly logger: MonitorLogger = QUIET,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.id = options.monitorId ?? randomUUID();
   }
 
   async start(): Promise<void> {
@@ -93,6 +110,11 @@ export class HealthMonitor {
     const watches = [...this.watches.values()];
     for (const watch of watches) this.unwatch(watch, false);
     await Promise.all(watches.map((w) => w.evaluating));
+    await this.store
+      .leave(this.id)
+      .catch((error: unknown) =>
+        this.logger.warn('cannot leave the health monitors', { error: String(error) }),
+      );
   }
 
   watchedClusterIds(): string[] {
@@ -117,15 +139,24 @@ export class HealthMonitor {
   }
 
   private async discoverNow(): Promise<void> {
-    const [clusters, machines] = await Promise.all([
+    const memberTimeoutMs =
+      this.options.memberTimeoutMs ?? 3 * (this.options.discoveryIntervalMs ?? 10_000);
+    const [members, clusters, machines] = await Promise.all([
+      this.store.heartbeat(this.id, memberTimeoutMs / 1000),
       this.store.watchableClusters(),
       this.store.watchableMachines(),
     ]);
-    const wanted = new Map(
-      clusters.filter((c) => clusterRepairPolicy(c.spec).enabled).map((c) => [c.id, c]),
-    );
+    if (this.stopped) return;
+    this.metrics.monitors.set(members.length);
+    const repaired = clusters.filter((c) => clusterRepairPolicy(c.spec).enabled);
+    const mine = (c: WatchableCluster) =>
+      !members.includes(this.id) || ownerOf(c.id, members) === this.id;
+    const wanted = new Map(repaired.filter(mine).map((c) => [c.id, c]));
+    const elsewhere = new Set(repaired.map((c) => c.id));
+    // A cluster another monitor now watches keeps its short-circuit; one that is gone or no
+    // longer repaired loses it.
     for (const watch of this.watches.values())
-      if (!wanted.has(watch.cluster.id)) this.unwatch(watch, true);
+      if (!wanted.has(watch.cluster.id)) this.unwatch(watch, !elsewhere.has(watch.cluster.id));
     const fresh: ClusterWatch[] = [];
     const reconnect: ClusterWatch[] = [];
     for (const cluster of wanted.values()) {

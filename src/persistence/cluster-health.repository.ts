@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
-import { clusterHealth, clusters, machines } from './schema.js';
+import { clusterHealth, clusters, healthMonitors, machines } from './schema.js';
 import type { WatchableCluster } from '../health/tenant-connector.js';
 import type { WatchedMachine } from '../health/repair-policy.js';
 
@@ -96,5 +96,31 @@ export class ClusterHealthRepository {
         target: clusterHealth.clusterId,
         set: { shortCircuit, updatedAt: new Date() },
       });
+  }
+
+  /**
+   * Writes this monitor's heartbeat and answers the monitors heard from within `liveSeconds`,
+   * this one included, sorted. The database's clock judges, so the hosts' clocks do not matter.
+   * Monitors silent for ten times as long are forgotten.
+   */
+  async heartbeat(monitorId: string, liveSeconds: number): Promise<string[]> {
+    const ago = (seconds: number) => sql`now() - make_interval(secs => ${seconds}::float8)`;
+    await this.db
+      .insert(healthMonitors)
+      .values({ id: monitorId })
+      .onConflictDoUpdate({ target: healthMonitors.id, set: { heartbeatAt: sql`now()` } });
+    await this.db
+      .delete(healthMonitors)
+      .where(lt(healthMonitors.heartbeatAt, ago(liveSeconds * 10)));
+    const rows = await this.db
+      .select({ id: healthMonitors.id })
+      .from(healthMonitors)
+      .where(gt(healthMonitors.heartbeatAt, ago(liveSeconds)));
+    return rows.map((r) => r.id).sort();
+  }
+
+  /** A monitor that stops says so: the others take its clusters at their next discovery. */
+  async leave(monitorId: string): Promise<void> {
+    await this.db.delete(healthMonitors).where(eq(healthMonitors.id, monitorId));
   }
 }

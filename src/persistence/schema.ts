@@ -261,6 +261,15 @@ export const clusterHealth = pgTable('cluster_health', {
   shortCircuit: jsonb('short_circuit').$type<ShortCircuit & { since: string }>(),
   updatedAt: updatedAt(),
 });
+/**
+ * The health monitors that are running: each writes its heartbeat at every discovery, and the
+ * live ones share the clusters among them (rendezvous hashing on the ids, src/health/shards.ts).
+ */
+export const healthMonitors = pgTable('health_monitors', {
+  id: text('id').primaryKey(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
+});
 /** OpenStack clouds a platform administrator registered; the credentials are an envelope. */
 export const openstackClouds = pgTable('openstack_clouds', {
   id: uuid('id').primaryKey(),
