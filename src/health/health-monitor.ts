@@ -152,11 +152,11 @@ export class HealthMonitor {
     const mine = (c: WatchableCluster) =>
       !members.includes(this.id) || ownerOf(c.id, members) === this.id;
     const wanted = new Map(repaired.filter(mine).map((c) => [c.id, c]));
-    const elsewhere = new Set(repaired.map((c) => c.id));
+    const stillRepaired = new Set(repaired.map((c) => c.id));
     // A cluster another monitor now watches keeps its short-circuit; one that is gone or no
     // longer repaired loses it.
     for (const watch of this.watches.values())
-      if (!wanted.has(watch.cluster.id)) this.unwatch(watch, !elsewhere.has(watch.cluster.id));
+      if (!wanted.has(watch.cluster.id)) this.unwatch(watch, !stillRepaired.has(watch.cluster.id));
     const fresh: ClusterWatch[] = [];
     const reconnect: ClusterWatch[] = [];
     for (const cluster of wanted.values()) {
