@@ -11,7 +11,7 @@ import {
   type UnhealthyMachine,
 } from './repair-policy.js';
 import type { RepairAnswer, RepairRequest, RepairRequester } from './repair-port.js';
-import { ownerOf } from './shards.js';
+import { MonitorMembership } from './membership.js';
 import type { TenantConnector, WatchableCluster } from './tenant-connector.js';
 
 export type HealthStore = Pick<
@@ -45,6 +45,11 @@ export interface HealthMonitorOptions {
    * (default three discovery intervals).
    */
   memberTimeoutMs?: number;
+  /**
+   * Between a monitor's first heartbeat and its first discovery (default a fifth of the
+   * discovery interval, at most 2 s): monitors that start together see each other.
+   */
+  joinDelayMs?: number;
   now?: () => Date;
 }
 
@@ -69,7 +74,7 @@ const HISTORY_MAX = 100;
 const RECONNECT_AFTER_FAILURES = 3;
 
 export class HealthMonitor {
-  readonly id: string;
+  private readonly membership: MonitorMembership;
   private readonly watches = new Map<string, ClusterWatch>();
   private discoveryTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -86,13 +91,23 @@ export class HealthMonitor {
     private readonly logger: MonitorLogger = QUIET,
   ) {
     this.now = options.now ?? (() => new Date());
-    this.id = options.monitorId ?? randomUUID();
+    this.membership = new MonitorMembership(options.monitorId ?? randomUUID(), store, {
+      discoveryIntervalMs: options.discoveryIntervalMs ?? 10_000,
+      ...(options.memberTimeoutMs ? { memberTimeoutMs: options.memberTimeoutMs } : {}),
+      ...(options.joinDelayMs !== undefined ? { joinDelayMs: options.joinDelayMs } : {}),
+    });
   }
 
   async start(): Promise<void> {
     this.stopped = false;
     if (!this.requester)
       this.logger.warn('no repair requester bound: unhealthy machines are only reported');
+    await this.membership
+      .join()
+      .catch((error: unknown) =>
+        this.logger.warn('cannot write the health monitor heartbeat', { error: String(error) }),
+      );
+    if (this.stopped) return;
     await this.discover();
     if (this.stopped) return;
     this.discoveryTimer = setInterval(
@@ -104,14 +119,15 @@ export class HealthMonitor {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.membership.cancelJoin();
     clearInterval(this.discoveryTimer);
     clearInterval(this.sweepTimer);
     await this.discovering;
     const watches = [...this.watches.values()];
     for (const watch of watches) this.unwatch(watch, false);
     await Promise.all(watches.map((w) => w.evaluating));
-    await this.store
-      .leave(this.id)
+    await this.membership
+      .leave()
       .catch((error: unknown) =>
         this.logger.warn('cannot leave the health monitors', { error: String(error) }),
       );
@@ -139,19 +155,15 @@ export class HealthMonitor {
   }
 
   private async discoverNow(): Promise<void> {
-    const memberTimeoutMs =
-      this.options.memberTimeoutMs ?? 3 * (this.options.discoveryIntervalMs ?? 10_000);
-    const [members, clusters, machines] = await Promise.all([
-      this.store.heartbeat(this.id, memberTimeoutMs / 1000),
+    const [share, clusters, machines] = await Promise.all([
+      this.membership.share(),
       this.store.watchableClusters(),
       this.store.watchableMachines(),
     ]);
     if (this.stopped) return;
-    this.metrics.monitors.set(members.length);
+    this.metrics.monitors.set(share.members);
     const repaired = clusters.filter((c) => clusterRepairPolicy(c.spec).enabled);
-    const mine = (c: WatchableCluster) =>
-      !members.includes(this.id) || ownerOf(c.id, members) === this.id;
-    const wanted = new Map(repaired.filter(mine).map((c) => [c.id, c]));
+    const wanted = new Map(repaired.filter((c) => share.owns(c.id)).map((c) => [c.id, c]));
     const stillRepaired = new Set(repaired.map((c) => c.id));
     // A cluster another monitor now watches keeps its short-circuit; one that is gone or no
     // longer repaired loses it.

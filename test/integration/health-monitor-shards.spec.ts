@@ -21,20 +21,27 @@ import { clusterSpec } from '../support/factories.js';
  */
 describe('health monitors sharing clusters', () => {
   const CLUSTERS = 24;
+  const JOIN_DELAY_MS = 500;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let database: DatabaseHandle;
   let store: ClusterHealthRepository;
   const clusterIds: string[] = [];
   const running: HealthMonitor[] = [];
 
-  const monitor = async (monitorId: string) => {
+  const monitor = async (monitorId: string, joinDelayMs?: number) => {
     const m = new HealthMonitor(
       store,
       // No API server to reach: what is tested is which monitor takes which cluster.
       { connect: async () => undefined },
       undefined,
       new HealthMetrics(new Registry()),
-      { monitorId, discoveryIntervalMs: 150, memberTimeoutMs: 1_500, sweepIntervalMs: 60_000 },
+      {
+        monitorId,
+        discoveryIntervalMs: 150,
+        memberTimeoutMs: 1_500,
+        sweepIntervalMs: 60_000,
+        ...(joinDelayMs === undefined ? {} : { joinDelayMs }),
+      },
     );
     running.push(m);
     await m.start();
@@ -70,6 +77,22 @@ describe('health monitors sharing clusters', () => {
     for (const m of running) await m.stop();
     await database?.close();
     await db?.drop();
+  });
+
+  it('lets monitors that start together take only their share from the first discovery', async () => {
+    // Started 100 ms apart, as two replicas of a Deployment may be.
+    const starting = monitor('together-x', JOIN_DELAY_MS);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [x, y] = await Promise.all([starting, monitor('together-y', JOIN_DELAY_MS)]);
+    // Right after start (one discovery each), not eventually.
+    const members = ['together-x', 'together-y'];
+    expect([...watched(x!)].sort()).toEqual(
+      clusterIds.filter((id) => ownerOf(id, members) === 'together-x').sort(),
+    );
+    expect([...watched(y!)].sort()).toEqual(
+      clusterIds.filter((id) => ownerOf(id, members) === 'together-y').sort(),
+    );
+    for (const m of running.splice(0)) await m.stop();
   });
 
   it('gives each cluster to exactly one monitor, the one rendezvous hashing names', async () => {
