@@ -45,8 +45,7 @@ import { HealthMonitorHost } from './health/health-monitor.host.js';
 import { REPAIR_REQUESTER, type RepairRequester } from './health/repair-port.js';
 import { CloudsService } from './api/clouds/clouds.service.js';
 import { KEY_RING, loadKeyRing, type KeyRingHolder } from './security/key-ring.js';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { WORKER_ID, newWorkerId } from './common/worker-id.js';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
 
@@ -68,6 +67,7 @@ export class AppModule {
       { provide: CONFIG, useValue: config },
       { provide: KEY_RING, useValue: keyRing },
       { provide: DATABASE, useValue: database },
+      { provide: WORKER_ID, useValue: newWorkerId() },
       {
         provide: PROVIDERS,
         inject: [MetricsService],
@@ -126,8 +126,13 @@ export class AppModule {
       },
       {
         provide: ClusterReconciler,
-        inject: [PROVIDERS, MetricsService, AddonFlow],
-        useFactory: (providers: ProviderRegistry, metrics: MetricsService, flow: AddonFlow) => {
+        inject: [PROVIDERS, MetricsService, AddonFlow, WORKER_ID],
+        useFactory: (
+          providers: ProviderRegistry,
+          metrics: MetricsService,
+          flow: AddonFlow,
+          workerId: string,
+        ) => {
           const repos = repositories(database.db);
           const logger = new Logger('reconciler');
           return new ClusterReconciler(
@@ -136,7 +141,7 @@ export class AppModule {
             repos.operations,
             providers,
             {
-              workerId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+              workerId,
               leaseSeconds: config.KAAS_LEASE_SECONDS,
               retryBaseMs: config.KAAS_RETRY_BASE_SECONDS * 1000,
               retryMaxMs: config.KAAS_RETRY_MAX_SECONDS * 1000,

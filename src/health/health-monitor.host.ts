@@ -6,8 +6,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { WORKER_ID } from '../common/worker-id.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { DatabaseHandle } from '../persistence/database.js';
 import { ClusterHealthRepository } from '../persistence/cluster-health.repository.js';
@@ -32,6 +31,7 @@ export class HealthMonitorHost implements OnApplicationBootstrap, BeforeApplicat
     @Inject(DATABASE) database: DatabaseHandle,
     @Inject(PROVIDERS) providers: ProviderRegistry,
     metrics: MetricsService,
+    @Inject(WORKER_ID) workerId: string,
     @Optional() @Inject(REPAIR_REQUESTER) requester?: RepairRequester,
   ) {
     this.monitor = new HealthMonitor(
@@ -39,8 +39,8 @@ export class HealthMonitorHost implements OnApplicationBootstrap, BeforeApplicat
       new ProviderTenantConnector(providers),
       requester,
       new HealthMetrics(metrics.registry),
-      // Named so that the health_monitors table says which process is which.
-      { monitorId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}` },
+      // Named as the worker is, so that health_monitors says which process is which.
+      { monitorId: workerId },
       {
         log: (message, context) => this.logger.log({ ...context, msg: message }),
         warn: (message, context) => this.logger.warn({ ...context, msg: message }),

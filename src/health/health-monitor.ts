@@ -92,9 +92,8 @@ export class HealthMonitor {
   ) {
     this.now = options.now ?? (() => new Date());
     this.membership = new MonitorMembership(options.monitorId ?? randomUUID(), store, {
+      ...options,
       discoveryIntervalMs: options.discoveryIntervalMs ?? 10_000,
-      ...(options.memberTimeoutMs ? { memberTimeoutMs: options.memberTimeoutMs } : {}),
-      ...(options.joinDelayMs !== undefined ? { joinDelayMs: options.joinDelayMs } : {}),
     });
   }
 

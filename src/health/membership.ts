@@ -1,16 +1,13 @@
 import type { ClusterHealthRepository } from '../persistence/cluster-health.repository.js';
+import type { HealthMonitorOptions } from './health-monitor.js';
 import { ownerOf } from './shards.js';
 
 export type MembershipStore = Pick<ClusterHealthRepository, 'heartbeat' | 'leave'>;
 
-export interface MembershipOptions {
+export type MembershipOptions = Pick<HealthMonitorOptions, 'memberTimeoutMs' | 'joinDelayMs'> & {
   /** How often the monitor discovers, and so writes its heartbeat. */
   discoveryIntervalMs: number;
-  /** Not heard from for this long: gone (default three discovery intervals). */
-  memberTimeoutMs?: number;
-  /** Between the first heartbeat and the first share (default interval / 5, at most 2 s). */
-  joinDelayMs?: number;
-}
+};
 
 /**
  * One health monitor among the running ones (ADR 0015): its heartbeat in `health_monitors`,
