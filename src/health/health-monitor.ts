@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NodeWatcher } from '../kube/node-watcher.js';
 import type { ClusterHealthRepository } from '../persistence/cluster-health.repository.js';
 import { clusterRepairPolicy } from '../domain/auto-repair.js';
+import { ClusterCatalog } from './cluster-catalog.js';
 import { ClusterWatch } from './cluster-watch.js';
 import type { HealthMetrics } from './health-metrics.js';
 import {
@@ -16,6 +17,7 @@ import type { TenantConnector, WatchableCluster } from './tenant-connector.js';
 
 export type HealthStore = Pick<
   ClusterHealthRepository,
+  | 'watchableVersions'
   | 'watchableClusters'
   | 'watchableMachines'
   | 'findMany'
@@ -75,6 +77,7 @@ const RECONNECT_AFTER_FAILURES = 3;
 
 export class HealthMonitor {
   private readonly membership: MonitorMembership;
+  private readonly catalog: ClusterCatalog;
   private readonly watches = new Map<string, ClusterWatch>();
   private discoveryTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -91,6 +94,7 @@ export class HealthMonitor {
     private readonly logger: MonitorLogger = QUIET,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.catalog = new ClusterCatalog(store);
     this.membership = new MonitorMembership(options.monitorId ?? randomUUID(), store, {
       ...options,
       discoveryIntervalMs: options.discoveryIntervalMs ?? 10_000,
@@ -154,16 +158,13 @@ export class HealthMonitor {
   }
 
   private async discoverNow(): Promise<void> {
-    const [share, clusters, machines] = await Promise.all([
-      this.membership.share(),
-      this.store.watchableClusters(),
-      this.store.watchableMachines(),
-    ]);
+    const [share, clusters] = await Promise.all([this.membership.share(), this.catalog.refresh()]);
     if (this.stopped) return;
     this.metrics.monitors.set(share.members);
     const repaired = clusters.filter((c) => clusterRepairPolicy(c.spec).enabled);
     const wanted = new Map(repaired.filter((c) => share.owns(c.id)).map((c) => [c.id, c]));
     const stillRepaired = new Set(repaired.map((c) => c.id));
+    const machines = await this.catalog.machinesOf([...wanted.keys()]);
     // A cluster another monitor now watches keeps its short-circuit; one that is gone or no
     // longer repaired loses it.
     for (const watch of this.watches.values())
@@ -173,9 +174,11 @@ export class HealthMonitor {
     for (const cluster of wanted.values()) {
       const watch = this.watches.get(cluster.id);
       if (watch) {
+        const list = machines.get(cluster.id) ?? [];
+        // The catalog hands out the same objects until they change: if none did, nothing to do.
+        if (watch.cluster !== cluster || watch.machines !== list) this.schedule(watch);
         watch.cluster = cluster;
-        watch.machines = machines.get(cluster.id) ?? [];
-        this.schedule(watch);
+        watch.machines = list;
         if (!watch.watcher || watch.watcher.consecutiveFailures() >= RECONNECT_AFTER_FAILURES)
           reconnect.push(watch);
       } else fresh.push(this.newWatch(cluster, machines.get(cluster.id) ?? []));

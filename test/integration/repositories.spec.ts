@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  isUniqueViolation,
-  openDatabase,
-  type DatabaseHandle,
-} from '../../src/persistence/database.js';
+import { isUniqueViolation, type DatabaseHandle } from '../../src/persistence/database.js';
 import { repositories, type Repositories } from '../../src/persistence/repositories.js';
 import { initialStatus } from '../../src/domain/cluster.js';
 import { uuidv7 } from '../../src/domain/ids.js';
@@ -12,7 +8,7 @@ import { ValidationError } from '../../src/domain/errors.js';
 import { clusterSpec } from '../support/factories.js';
 import { eq } from 'drizzle-orm';
 import { idempotencyKeys } from '../../src/persistence/schema.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 /** The same repository behaviour on real PostgreSQL and on the embedded database. */
 describe.each([
@@ -20,18 +16,12 @@ describe.each([
   ['embedded PGlite', 'embedded'],
 ] as const)('repositories on %s', (_label, kind) => {
   let database: DatabaseHandle;
-  let drop: (() => Promise<void>) | undefined;
+  let close: (() => Promise<void>) | undefined;
   let repos: Repositories;
   const projectId = uuidv7();
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const db = await createTestDatabase();
-      drop = db.drop;
-      database = await openDatabase({ url: db.url });
-    } else {
-      database = await openDatabase({ inMemory: true });
-    }
+    ({ database, close } = await openTestDatabase(kind));
     repos = repositories(database.db);
     await repos.projects.insert({
       id: projectId,
@@ -42,8 +32,7 @@ describe.each([
   }, 60_000);
 
   afterAll(async () => {
-    await database?.close();
-    await drop?.();
+    await close?.();
   });
 
   const newCluster = (name: string) =>

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { openDatabase, type DatabaseHandle } from '../../src/persistence/database.js';
 import { randomBytes } from 'node:crypto';
 import { TEST_DATABASE_URL } from './env.js';
 
@@ -18,6 +19,28 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
+    },
+  };
+}
+
+/**
+ * A migrated database of either kind kaas runs on: a fresh one on the test PostgreSQL server,
+ * or embedded PGlite in memory. `close` closes it and drops the PostgreSQL one.
+ */
+export async function openTestDatabase(
+  kind: 'postgres' | 'embedded',
+): Promise<{ database: DatabaseHandle; close: () => Promise<void> }> {
+  if (kind === 'embedded') {
+    const database = await openDatabase({ inMemory: true });
+    return { database, close: () => database.close() };
+  }
+  const db = await createTestDatabase();
+  const database = await openDatabase({ url: db.url });
+  return {
+    database,
+    close: async () => {
+      await database.close();
+      await db.drop();
     },
   };
 }
