@@ -122,6 +122,7 @@ async function child() {
   });
   const metrics = new HealthMetrics(new Registry());
   let warnings = 0;
+  let base = 0;
   const monitor = new HealthMonitor(
     new ClusterHealthRepository(database.db),
     {
@@ -152,6 +153,7 @@ async function child() {
     process.send({
       type: 'stats',
       at: Date.now(),
+      base,
       cpu: process.cpuUsage(),
       rss: process.memoryUsage().rss,
       heap: process.memoryUsage().heapUsed,
@@ -176,6 +178,9 @@ async function child() {
         .then(() => database.close())
         .then(() => process.exit(0));
   });
+  // The process with everything loaded and the database open, before its first watch.
+  globalThis.gc?.();
+  base = process.memoryUsage().rss;
   const t0 = Date.now();
   await monitor.start();
   console.log(
@@ -500,6 +505,13 @@ async function main() {
     `after a full GC: RSS ${fmt(largest('rss') / 2 ** 20, 0)} MiB, JS heap ${fmt(largest('heap') / 2 ** 20, 0)} MiB ` +
       `(what the watches and their state retain)`,
   );
+  if (opts.monitors === 1) {
+    const [{ base, rss: after, watched }] = stats();
+    console.log(
+      `before its first watch the monitor's process was at ${fmt(base / 2 ** 20, 0)} MiB: ` +
+        `${fmt((after - base) / watched / 1024, 0)} KB per watched cluster after the full GC`,
+    );
+  }
   goal(
     'detection',
     `timeout + ${fmt(Math.max(...overshoots))} s`,
