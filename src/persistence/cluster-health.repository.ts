@@ -40,7 +40,7 @@ export class ClusterHealthRepository {
    * which changes with its spec, and a digest of its live machines as the monitor reads them
    * (null without any). The monitor reads the clusters and machines themselves only where these
    * changed: at 1,000 clusters of 20 machines a full read every discovery was most of its CPU
-   * and a fifth of its memory (bench/README.md, "Health monitor memory").
+   * and ~40 MiB of its peak RSS (bench/README.md).
    */
   async watchableVersions(): Promise<Map<string, WatchableVersion>> {
     // Written out rather than through the schema's columns: drizzle leaves a column of a
