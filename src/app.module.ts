@@ -46,6 +46,7 @@ import { REPAIR_REQUESTER, type RepairRequester } from './health/repair-port.js'
 import { CloudsService } from './api/clouds/clouds.service.js';
 import { KEY_RING, loadKeyRing, type KeyRingHolder } from './security/key-ring.js';
 import { WORKER_ID, newWorkerId } from './common/worker-id.js';
+import { MemoryReleaser } from './common/release-memory.js';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
 
@@ -59,7 +60,16 @@ class DatabaseCloser implements OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static forRole(role: ProcessRole, config: Config, database: DatabaseHandle): DynamicModule {
+  /**
+   * `overrides` replace providers of the same token (a benchmark's tenant connector); a process
+   * started from the command line has none.
+   */
+  static forRole(
+    role: ProcessRole,
+    config: Config,
+    database: DatabaseHandle,
+    overrides: Provider[] = [],
+  ): DynamicModule {
     const api = role !== 'worker';
     const worker = role !== 'api';
     const keyRing: KeyRingHolder = { keyRing: loadKeyRing(config) };
@@ -81,6 +91,22 @@ export class AppModule {
       },
       { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       MetricsService,
+      {
+        provide: MemoryReleaser,
+        useFactory: () => {
+          const logger = new Logger('memory');
+          return new MemoryReleaser({
+            onReleased: (result, reasons) =>
+              logger.log({
+                msg: 'released freed memory',
+                after: reasons,
+                rssBeforeMiB: Math.round(result.rssBefore / 2 ** 20),
+                rssAfterMiB: Math.round(result.rssAfter / 2 ** 20),
+                ms: Math.round(result.ms),
+              }),
+          });
+        },
+      },
       ReconcileQueue,
       MachineRepairs,
       DatabaseCloser,
@@ -173,7 +199,12 @@ export class AppModule {
     return {
       module: AppModule,
       controllers: api ? API_CONTROLLERS : WORKER_CONTROLLERS,
-      providers: [...core, ...(api ? apiProviders : []), ...(worker ? workerProviders : [])],
+      providers: [
+        ...core,
+        ...(api ? apiProviders : []),
+        ...(worker ? workerProviders : []),
+        ...overrides,
+      ],
     };
   }
 }

@@ -15,7 +15,15 @@ import { PROVIDERS, type ProviderRegistry } from '../providers/infrastructure-pr
 import { HealthMetrics } from './health-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
 import { REPAIR_REQUESTER, type RepairRequester } from './repair-port.js';
-import { ProviderTenantConnector } from './tenant-connector.js';
+import { MemoryReleaser } from '../common/release-memory.js';
+import {
+  ProviderTenantConnector,
+  TENANT_CONNECTOR,
+  type TenantConnector,
+} from './tenant-connector.js';
+
+/** Watches started in one discovery from which their garbage is worth handing back. */
+const WATCH_BURST = 100;
 
 /**
  * Runs the health monitor in the worker: started after boot, stopped before the database closes.
@@ -32,15 +40,23 @@ export class HealthMonitorHost implements OnApplicationBootstrap, BeforeApplicat
     @Inject(PROVIDERS) providers: ProviderRegistry,
     metrics: MetricsService,
     @Inject(WORKER_ID) workerId: string,
+    private readonly memory: MemoryReleaser,
     @Optional() @Inject(REPAIR_REQUESTER) requester?: RepairRequester,
+    @Optional() @Inject(TENANT_CONNECTOR) connector?: TenantConnector,
   ) {
     this.monitor = new HealthMonitor(
       new ClusterHealthRepository(database.db),
-      new ProviderTenantConnector(providers),
+      connector ?? new ProviderTenantConnector(providers),
       requester,
       new HealthMetrics(metrics.registry),
-      // Named as the worker is, so that health_monitors says which process is which.
-      { monitorId: workerId },
+      {
+        // Named as the worker is, so that health_monitors says which process is which.
+        monitorId: workerId,
+        // Listing many clusters' nodes leaves pages of garbage V8 would keep.
+        onWatchesStarted: (count) => {
+          if (count >= WATCH_BURST) this.memory.request('health monitor started watches');
+        },
+      },
       {
         log: (message, context) => this.logger.log({ ...context, msg: message }),
         warn: (message, context) => this.logger.warn({ ...context, msg: message }),

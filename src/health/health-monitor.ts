@@ -14,6 +14,9 @@ import {
 import type { RepairAnswer, RepairRequest, RepairRequester } from './repair-port.js';
 import { MonitorMembership } from './membership.js';
 import type { TenantConnector, WatchableCluster } from './tenant-connector.js';
+import type { HealthMonitorOptions } from './health-monitor-options.js';
+
+export type { HealthMonitorOptions } from './health-monitor-options.js';
 
 export type HealthStore = Pick<
   ClusterHealthRepository,
@@ -26,34 +29,6 @@ export type HealthStore = Pick<
   | 'heartbeat'
   | 'leave'
 >;
-
-export interface HealthMonitorOptions {
-  /** How often the database is read for clusters and machines (default 10 s). */
-  discoveryIntervalMs?: number;
-  /** How often every cluster is evaluated even without events (default 30 s). */
-  sweepIntervalMs?: number;
-  /** Wait before asking again a cluster that answered busy (default 5 s). */
-  busyRetryMs?: number;
-  /** Wait before asking again for a machine whose repair was refused (default 60 s). */
-  refusedRetryMs?: number;
-  /** Clusters connected at once while watches start (default 16). */
-  connectConcurrency?: number;
-  watchTimeoutSeconds?: number;
-  watchBackoffMs?: { initial: number; max: number };
-  /** This monitor's name among the running ones (default: a random one). */
-  monitorId?: string;
-  /**
-   * A monitor not heard from for this long is taken as gone and its clusters are shared out
-   * (default three discovery intervals).
-   */
-  memberTimeoutMs?: number;
-  /**
-   * Between a monitor's first heartbeat and its first discovery (default a fifth of the
-   * discovery interval, at most 2 s): monitors that start together see each other.
-   */
-  joinDelayMs?: number;
-  now?: () => Date;
-}
 
 export interface MonitorLogger {
   log(message: string, context?: Record<string, unknown>): void;
@@ -215,6 +190,7 @@ export class HealthMonitor {
       while (next < fresh.length && !this.stopped) await this.connect(fresh[next++]!);
     };
     await Promise.all(Array.from({ length: this.options.connectConcurrency ?? 16 }, worker));
+    this.options.onWatchesStarted?.(fresh.length);
   }
 
   /**

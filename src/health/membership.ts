@@ -1,5 +1,5 @@
 import type { ClusterHealthRepository } from '../persistence/cluster-health.repository.js';
-import type { HealthMonitorOptions } from './health-monitor.js';
+import type { HealthMonitorOptions } from './health-monitor-options.js';
 import { ownerOf } from './shards.js';
 
 export type MembershipStore = Pick<ClusterHealthRepository, 'heartbeat' | 'leave'>;
