@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { Logger as NestLogger } from '@nestjs/common';
+import { Logger as NestLogger, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -41,11 +41,17 @@ export async function openConfiguredDatabase(config: Config): Promise<DatabaseHa
   });
 }
 
+export interface StartOptions {
+  /** Providers that replace the process's own of the same token (see AppModule.forRole). */
+  overrides?: Provider[];
+}
+
 /** Starts one kaas process of the given role and listens on the configured port. */
 export async function startServer(
   role: ProcessRole,
   config: Config,
   database?: DatabaseHandle,
+  options: StartOptions = {},
 ): Promise<RunningServer> {
   if (!config.KAAS_DATABASE_URL && role !== 'all') {
     throw new Error(
@@ -65,7 +71,7 @@ export async function startServer(
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRole(role, config, db),
+    AppModule.forRole(role, config, db, options.overrides),
     adapter,
     {
       bufferLogs: true,

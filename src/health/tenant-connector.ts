@@ -18,6 +18,9 @@ export interface TenantWatchTarget {
   labelSelector?: string;
 }
 
+/** The worker's connector, ProviderTenantConnector unless a benchmark brings its own. */
+export const TENANT_CONNECTOR = Symbol('TenantConnector');
+
 export interface TenantConnector {
   /** Undefined while the cluster has no API server to watch (yet, or at all). */
   connect(cluster: WatchableCluster): Promise<TenantWatchTarget | undefined>;
