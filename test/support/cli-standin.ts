@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommandRunner } from '../../src/providers/kind/cli.js';
 import { KindTools } from '../../src/providers/kind/kind-tools.js';
+import { withStateLock } from './state-lock.mjs';
 
 const SCRIPT = fileURLToPath(new URL('./kind-docker-standin.mjs', import.meta.url));
 
@@ -105,11 +106,12 @@ export function startStandin(initial: Partial<StandinState> & { caPem: string })
     commands: () => read().map((c) => [c.tool, ...c.args].join(' ')),
     clearCalls: () => writeFileSync(join(dir, 'calls.jsonl'), ''),
     state: readState,
-    update: (change) => {
-      const s = readState();
-      change(s);
-      writeFileSync(join(dir, 'state.json'), JSON.stringify(s));
-    },
+    update: (change) =>
+      withStateLock(dir, () => {
+        const s = readState();
+        change(s);
+        writeFileSync(join(dir, 'state.json'), JSON.stringify(s));
+      }),
     remove: (tool) => {
       if (existsSync(join(bin, tool))) rmSync(join(bin, tool));
     },

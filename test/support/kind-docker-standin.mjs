@@ -10,6 +10,7 @@ import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
 import process from 'node:process';
 import { parse } from 'yaml';
+import { acquireStateLock } from './state-lock.mjs';
 
 const dir = process.env.KAAS_STANDIN_DIR;
 if (!dir) {
@@ -23,6 +24,8 @@ appendFileSync(
   join(dir, 'calls.jsonl'),
   JSON.stringify({ tool, args, ...(stdin ? { stdin } : {}) }) + '\n',
 );
+// Held from reading the state to writing it back; process.exit runs the exit handlers.
+process.on('exit', acquireStateLock(dir));
 const state = JSON.parse(readFileSync(statePath, 'utf8'));
 
 class Exit extends Error {

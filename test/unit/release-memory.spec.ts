@@ -1,4 +1,4 @@
-import { jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import {
   MemoryReleaser,
   releaseFreedMemory,
@@ -26,8 +26,12 @@ describe('releaseFreedMemory', () => {
 describe('MemoryReleaser', () => {
   const released: MemoryRelease = { rssBefore: 2, rssAfter: 1, ms: 0 };
 
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   function releaser() {
     const release = jest.fn(() => released);
