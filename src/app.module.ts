@@ -96,6 +96,8 @@ export class AppModule {
         useFactory: () => {
           const logger = new Logger('memory');
           return new MemoryReleaser({
+            // Not where the API is served: the reads right after a release are slower.
+            enabled: role === 'worker',
             onReleased: (result, reasons) =>
               logger.log({
                 msg: 'released freed memory',

@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 type GcOptions = { type: 'major'; execution: 'sync'; flavor: 'last-resort' };
 type Gc = (options: GcOptions) => void;
@@ -38,7 +39,9 @@ export interface MemoryRelease {
  * many clusters) V8 keeps the pages their garbage filled, and its own heuristics do not give
  * them back to a process that then runs at a low allocation rate: a worker idles at 290 MiB
  * with them and at 170 MiB without (bench/README.md). It stops the process for as long as a
- * few full collections take (tens to hundreds of milliseconds), so it runs after bursts only.
+ * few full collections take (tens to hundreds of milliseconds), and the work that follows runs
+ * slower for a few seconds (a kaas `all` process served a third fewer reads in the seconds after
+ * one), so it runs after bursts only, and only where memory matters more than that.
  */
 export function releaseFreedMemory(): MemoryRelease {
   const rssBefore = process.memoryUsage.rss();
@@ -48,19 +51,29 @@ export function releaseFreedMemory(): MemoryRelease {
 }
 
 export interface MemoryReleaserOptions {
+  /** False: requests are ignored (default true). */
+  enabled?: boolean;
   /** Wait after a request, so that the burst's objects are garbage by then (default 2 s). */
   delayMs?: number;
   /** At most one release in this long (default 60 s); later requests wait for its end. */
   minIntervalMs?: number;
+  /**
+   * How busy the event loop was since `since` (0 to 1); above a half the release waits another
+   * delay, so that it does not stop a process in the middle of its work.
+   */
+  utilization?: (since: EventLoopUtilization) => number;
   release?: () => MemoryRelease;
   onReleased?: (result: MemoryRelease, reasons: string[]) => void;
 }
+
+const BUSY = 0.5;
 
 /** Coalesces requests for a release after bursts into one release now and then. */
 export class MemoryReleaser {
   private timer?: NodeJS.Timeout;
   private reasons: string[] = [];
   private lastAt = Number.NEGATIVE_INFINITY;
+  private since?: EventLoopUtilization;
   private stopped = false;
 
   constructor(private readonly options: MemoryReleaserOptions = {}) {}
@@ -76,11 +89,15 @@ export class MemoryReleaser {
 
   /** Asks for a release after a burst; `reason` is said with the result. */
   request(reason: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.options.enabled === false) return;
     if (!this.reasons.includes(reason)) this.reasons.push(reason);
     if (this.timer) return;
     const earliest = this.lastAt + (this.options.minIntervalMs ?? 60_000);
-    const wait = Math.max(this.options.delayMs ?? 2_000, earliest - Date.now());
+    this.schedule(Math.max(this.options.delayMs ?? 2_000, earliest - Date.now()));
+  }
+
+  private schedule(wait: number): void {
+    this.since = performance.eventLoopUtilization();
     this.timer = setTimeout(() => this.run(), wait);
     this.timer.unref();
   }
@@ -93,6 +110,13 @@ export class MemoryReleaser {
 
   private run(): void {
     this.timer = undefined;
+    const utilization =
+      this.options.utilization ?? ((since) => performance.eventLoopUtilization(since).utilization);
+    // Busy (serving requests, running jobs): what it allocates reuses those pages anyway.
+    if (utilization(this.since!) > BUSY) {
+      this.schedule(this.options.delayMs ?? 2_000);
+      return;
+    }
     const reasons = this.reasons;
     this.reasons = [];
     this.lastAt = Date.now();

@@ -33,12 +33,13 @@ describe('MemoryReleaser', () => {
     jest.useRealTimers();
   });
 
-  function releaser() {
+  function releaser(busy: () => number = () => 0) {
     const release = jest.fn(() => released);
     const told: string[][] = [];
     const r = new MemoryReleaser({
       delayMs: 2_000,
       minIntervalMs: 60_000,
+      utilization: busy,
       release,
       onReleased: (_, reasons) => told.push(reasons),
     });
@@ -75,6 +76,29 @@ describe('MemoryReleaser', () => {
     r.request('c');
     jest.advanceTimersByTime(2_000);
     expect(release).toHaveBeenCalledTimes(3);
+  });
+
+  it('waits while the event loop is busy, and releases once it is not', () => {
+    let utilization = 0.9;
+    const { r, release, told } = releaser(() => utilization);
+    r.request('a');
+    jest.advanceTimersByTime(2_000);
+    jest.advanceTimersByTime(2_000);
+    expect(release).not.toHaveBeenCalled();
+    r.request('b');
+    utilization = 0.1;
+    jest.advanceTimersByTime(2_000);
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(told).toEqual([['a', 'b']]);
+  });
+
+  it('ignores every request when not enabled', () => {
+    const release = jest.fn(() => released);
+    const r = new MemoryReleaser({ enabled: false, release });
+    r.onApplicationBootstrap();
+    r.request('a');
+    jest.advanceTimersByTime(120_000);
+    expect(release).not.toHaveBeenCalled();
   });
 
   it('does nothing once stopped, also for a request already waiting', () => {
