@@ -19,7 +19,7 @@
 // --semi: the monitor's V8 young generation in MB (0: V8's default, which on a machine with
 // much memory reserves 128 MB of it — see bench/README.md).
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import v8 from 'node:v8';
 import { join } from 'node:path';
@@ -416,10 +416,13 @@ function startChild(endpoints, env, monitorId) {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [...(opts.semi > 0 ? [`--max-semi-space-size=${opts.semi}`] : []), '--expose-gc'],
   });
-  const state = { stats: undefined, repairs: [] };
+  // sampledPeak: the largest RSS the process reported (every 0.5 s) since the last reset.
+  const state = { stats: undefined, repairs: [], sampledPeak: 0 };
   proc.on('message', (m) => {
-    if (m.type === 'stats') state.stats = m;
-    else if (m.type === 'repair') state.repairs.push(m);
+    if (m.type === 'stats') {
+      state.stats = m;
+      state.sampledPeak = Math.max(state.sampledPeak, m.rss);
+    } else if (m.type === 'repair') state.repairs.push(m);
   });
   onCleanup(async () => {
     if (proc.exitCode !== null) return;
@@ -428,10 +431,14 @@ function startChild(endpoints, env, monitorId) {
     if (proc.exitCode === null) proc.kill('SIGKILL');
   });
   state.gc = () => proc.send('gc');
-  /** The peak so far; from now on, the peak is counted from the current RSS (Linux 4.0+). */
+  /**
+   * The process's peak so far (the kernel's); from now on the peak is the largest RSS sampled.
+   * The kernel's own can only be reset to the RSS of the moment, which right after a burst is
+   * still the burst's.
+   */
   state.resetPeak = () => {
     const peak = peakRss(proc.pid);
-    writeFileSync(`/proc/${proc.pid}/clear_refs`, '5');
+    state.sampledPeak = 0;
     return peak;
   };
   return state;
@@ -458,7 +465,7 @@ async function sample(states, seconds) {
       rss: b.rss,
       heap: b.heap,
       external: b.external,
-      maxRss: b.maxRss,
+      maxRss: state.sampledPeak,
       eventsPerSecond: ((b.events - a.events) * 1000) / (b.at - a.at),
     };
   });
@@ -666,11 +673,12 @@ async function main() {
       ? await setUpWorker(servers, database, endpoints)
       : await setUpMonitors(servers, database, endpoints);
   const stats = () => states.map((state) => state.stats);
-  // From here the peak is the process's while it watches; the one before is printed apart.
-  const startPeaks = states.map((state) => state.resetPeak());
 
   const churning = startChurn(servers, clusters, since, churn);
   await sleep(5_000);
+  // From here the peak is the largest RSS sampled while it watches; the process's peak before
+  // (start-up, provisioning, the burst of connecting) is printed apart.
+  const startPeaks = states.map((state) => state.resetPeak());
   const rest = await sample(states, opts.settle);
   console.log(
     `at rest (${opts.settle} s): CPU ${fmt(rest.cpu * 100, 1)} % of a core, RSS ${fmt(rest.rss / 2 ** 20, 0)} MiB ` +
@@ -707,8 +715,8 @@ async function main() {
     );
   }
   console.log(
-    `peak RSS before the watching began (starting, ${opts.process === 'worker' ? 'provisioning the clusters, ' : ''}` +
-      `connecting the watches): ${fmt(Math.max(...startPeaks) / 2 ** 20, 0)} MiB`,
+    `peak RSS before the measurement (starting, ${opts.process === 'worker' ? 'provisioning the clusters, ' : ''}` +
+      `connecting the watches, their first 5 s): ${fmt(Math.max(...startPeaks) / 2 ** 20, 0)} MiB`,
   );
   goal(
     'detection',
