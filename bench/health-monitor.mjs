@@ -154,6 +154,11 @@ function benchConnector() {
   };
 }
 
+const memory = () => {
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heap: heapUsed, external };
+};
+
 /** Sends the process's figures to the bench every 500 ms, and acts on its messages. */
 function reportToBench({ monitor, nodeEvents, warnings, base, stop }) {
   const report = async () => {
@@ -162,10 +167,7 @@ function reportToBench({ monitor, nodeEvents, warnings, base, stop }) {
       at: Date.now(),
       base: base(),
       cpu: process.cpuUsage(),
-      rss: process.memoryUsage().rss,
-      heap: process.memoryUsage().heapUsed,
-      external: process.memoryUsage().external,
-      maxRss: peakRss(process.pid),
+      ...memory(),
       watched: monitor.watchedClusterIds().length,
       synced: monitor.syncedClusterCount(),
       events: await nodeEvents(),
