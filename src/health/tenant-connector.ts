@@ -1,6 +1,6 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSpec } from '../domain/cluster.js';
-import { endpointOf, type EndpointSource } from '../kube/tenant-endpoint.js';
+import { endpointFromKubeconfig } from '../kube/kubeconfig-endpoint.js';
+import type { EndpointSource } from '../kube/tenant-endpoint.js';
 import type { ProviderRegistry } from '../providers/infrastructure-provider.js';
 
 /** A cluster the health monitor may watch: live, not being deleted. */
@@ -35,8 +35,6 @@ export class ProviderTenantConnector implements TenantConnector {
     if (!provider) return undefined;
     const kubeconfig = await provider.adminKubeconfig(cluster);
     if (!kubeconfig) return undefined;
-    const config = new KubeConfig();
-    config.loadFromString(kubeconfig);
-    return { endpoint: endpointOf(config) };
+    return { endpoint: endpointFromKubeconfig(kubeconfig) };
   }
 }

@@ -1,4 +1,4 @@
-import { Exec, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 
 /** Runs a command in a pod's container and answers its standard output. */
@@ -69,26 +69,29 @@ export function apiServerExec(config: KubeConfig, timeoutMs = 30_000): PodExec {
         () => reject(new Error(`exec in ${pod} timed out after ${timeoutMs} ms`)),
         timeoutMs,
       );
-      new Exec(config)
-        .exec(
-          'kube-system',
-          pod,
-          'etcd',
-          command,
-          sink((s) => (out += s)),
-          sink((s) => (err += s)),
-          null,
-          false,
-          (status) => {
-            clearTimeout(timer);
-            if (status.status === 'Success') resolve(out);
-            else
-              reject(
-                new Error(
-                  `${command.slice(-3).join(' ')} in ${pod}: ${err.trim() || status.message}`,
-                ),
-              );
-          },
+      // Loaded here, not with the module: processes that never exec need none of client-node.
+      import('@kubernetes/client-node')
+        .then(({ Exec }) =>
+          new Exec(config).exec(
+            'kube-system',
+            pod,
+            'etcd',
+            command,
+            sink((s) => (out += s)),
+            sink((s) => (err += s)),
+            null,
+            false,
+            (status) => {
+              clearTimeout(timer);
+              if (status.status === 'Success') resolve(out);
+              else
+                reject(
+                  new Error(
+                    `${command.slice(-3).join(' ')} in ${pod}: ${err.trim() || status.message}`,
+                  ),
+                );
+            },
+          ),
         )
         .catch((error: unknown) => {
           clearTimeout(timer);

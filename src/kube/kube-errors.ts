@@ -1,8 +1,25 @@
-import { ApiException } from '@kubernetes/client-node';
+/**
+ * client-node's ApiException, known by its shape: this module is loaded where client-node is
+ * not (the health monitor), and an error can only be one once client-node is loaded.
+ */
+interface ApiExceptionLike extends Error {
+  code: number;
+  body: unknown;
+  headers: unknown;
+}
+
+function isApiException(error: unknown): error is ApiExceptionLike {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<ApiExceptionLike>).code === 'number' &&
+    'body' in error &&
+    'headers' in error
+  );
+}
 
 /** The HTTP status of a Kubernetes API error, or undefined for connection failures. */
 export function kubeStatus(error: unknown): number | undefined {
-  if (error instanceof ApiException) return error.code;
+  if (isApiException(error)) return error.code;
   const code =
     (error as { code?: unknown; statusCode?: unknown } | null)?.code ??
     (error as { statusCode?: unknown } | null)?.statusCode;
@@ -30,7 +47,7 @@ export function isUnreachable(error: unknown): boolean {
 }
 
 export function kubeMessage(error: unknown): string {
-  if (error instanceof ApiException) {
+  if (isApiException(error)) {
     const body = error.body as { message?: string } | string | undefined;
     const message = typeof body === 'string' ? safeMessage(body) : body?.message;
     return `HTTP ${error.code}: ${message ?? 'no message'}`;

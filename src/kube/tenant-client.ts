@@ -1,13 +1,11 @@
-import {
+import type {
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
+  KubernetesObject,
   KubernetesObjectApi,
-  PatchStrategy,
+  V1Pod,
   VersionApi,
-  setHeaderOptions,
-  type KubernetesObject,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import { sleep } from '../common/concurrency.js';
 import { generateBootstrapToken } from '../bootstrap/tokens.js';
@@ -19,6 +17,8 @@ import type {
 import { isNotFound, isUnreachable, kubeMessage, kubeStatus } from './kube-errors.js';
 import { toTenantNode } from './tenant-node.js';
 import { apiServerExec, removeEtcdMember } from './etcd-members.js';
+
+type ClientNode = typeof import('@kubernetes/client-node');
 
 export const FIELD_MANAGER = 'kaas';
 
@@ -35,17 +35,25 @@ export class TenantKubeClient implements TenantCluster {
   readonly objects: KubernetesObjectApi;
   private readonly version: VersionApi;
 
-  constructor(readonly config: KubeConfig) {
-    this.core = config.makeApiClient(CoreV1Api);
-    this.apps = config.makeApiClient(AppsV1Api);
-    this.version = config.makeApiClient(VersionApi);
-    this.objects = KubernetesObjectApi.makeApiClient(config);
+  private constructor(
+    readonly config: KubeConfig,
+    private readonly k8s: ClientNode,
+  ) {
+    this.core = config.makeApiClient(k8s.CoreV1Api);
+    this.apps = config.makeApiClient(k8s.AppsV1Api);
+    this.version = config.makeApiClient(k8s.VersionApi);
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
   }
 
-  static fromKubeconfig(kubeconfig: string): TenantKubeClient {
-    const config = new KubeConfig();
+  /**
+   * client-node is loaded with the first client, not with this module: a process that only
+   * watches nodes (`kaas monitor`) reaches this module through the providers but never needs it.
+   */
+  static async fromKubeconfig(kubeconfig: string): Promise<TenantKubeClient> {
+    const k8s = await import('@kubernetes/client-node');
+    const config = new k8s.KubeConfig();
     config.loadFromString(kubeconfig);
-    return new TenantKubeClient(config);
+    return new TenantKubeClient(config, k8s);
   }
 
   /**
@@ -99,7 +107,7 @@ export class TenantKubeClient implements TenantCluster {
     try {
       await this.core.patchNode(
         { name: nodeName, body: { spec: { unschedulable: true } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.MergePatch),
       );
     } catch (error) {
       if (!isNotFound(error)) throw error;

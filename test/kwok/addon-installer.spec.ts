@@ -120,7 +120,7 @@ describe('add-on installer on a real API server', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
 
-    const fresh = TenantKubeClient.fromKubeconfig(cluster.kubeconfig);
+    const fresh = await TenantKubeClient.fromKubeconfig(cluster.kubeconfig);
     await installer.remove(fresh, 'demo', inventory);
 
     const exists = (read: () => Promise<unknown>) =>

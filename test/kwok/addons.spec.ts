@@ -151,7 +151,7 @@ describe('add-ons on kwok clusters', () => {
         240_000,
       )
     ).body;
-    tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
+    tenant = await TenantKubeClient.fromKubeconfig(kubeconfig);
     operatorLoop = playGpuOperator(tenant);
 
     const op = await waitForOperation(answer.body.id);

@@ -98,7 +98,7 @@ describe('kwok clusters through the SDK', () => {
     expect(cluster.status.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
 
     const { kubeconfig } = await unwrap(client.getKubeconfig({ path }));
-    tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
+    tenant = await TenantKubeClient.fromKubeconfig(kubeconfig);
     expect(await tenant.serverVersion()).toBe('v1.37.2');
     const nodes = (await tenant.listNodes())!;
     expect(nodes).toHaveLength(4);

@@ -128,7 +128,7 @@ describe('MLTasks through the kaas API', () => {
 
   it('creates, lists, reads, shows logs of and deletes a task once the GPU stack is in', async () => {
     const { kubeconfig } = await unwrap(kaas.getKubeconfig({ path }));
-    const tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
+    const tenant = await TenantKubeClient.fromKubeconfig(kubeconfig);
     // kaas installs the CRD and the controller's Deployment as the mltask add-on; kwok runs no
     // containers, so the controller itself runs here, in process, against the same API server.
     const enable = await unwrap(

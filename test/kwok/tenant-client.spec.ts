@@ -50,7 +50,7 @@ describe('tenant-cluster client on a real API server', () => {
   });
 
   it('reports an API server that does not answer as null, not as an error', async () => {
-    const dead = TenantKubeClient.fromKubeconfig(
+    const dead = await TenantKubeClient.fromKubeconfig(
       cluster.kubeconfig.replace(/server: https:\/\/[^\s]+/, 'server: https://127.0.0.1:1'),
     );
     expect(await dead.listNodes()).toBeNull();
@@ -262,7 +262,7 @@ describe('node watcher on a real API server', () => {
 
   it('backs off and reconnects while the API server does not answer', async () => {
     const errors: unknown[] = [];
-    const dead = TenantKubeClient.fromKubeconfig(
+    const dead = await TenantKubeClient.fromKubeconfig(
       cluster.kubeconfig.replace(/server: https:\/\/[^\s]+/, 'server: https://127.0.0.1:1'),
     );
     const watcher = new NodeWatcher(endpointOf(dead.config), () => undefined, {

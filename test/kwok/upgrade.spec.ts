@@ -78,7 +78,7 @@ describe('rolling upgrade on kwok', () => {
     clusterId = op.clusterId;
     expect((await wait(op)).status).toBe('Succeeded');
     const { kubeconfig } = await unwrap(client.getKubeconfig({ path }));
-    tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
+    tenant = await TenantKubeClient.fromKubeconfig(kubeconfig);
     expect(await tenant.serverVersion()).toBe('v1.36.3');
     expect((await machines()).every((m) => m.version === '1.36.3')).toBe(true);
   });

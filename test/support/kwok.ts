@@ -28,7 +28,7 @@ export async function startKwokCluster(
   const name = `test-${Math.random().toString(36).slice(2, 8)}`;
   await kwokctl.create(name, version, 120_000, options.extraConfig);
   const kubeconfig = kwokctl.kubeconfig(name);
-  const client = TenantKubeClient.fromKubeconfig(kubeconfig);
+  const client = await TenantKubeClient.fromKubeconfig(kubeconfig);
   await client.waitForApi(60_000);
   return {
     client,

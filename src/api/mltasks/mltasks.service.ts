@@ -199,7 +199,7 @@ export class MLTasksService {
       throw new ConflictError(
         `the ${cluster.spec.provider} provider runs no Kubernetes API server, so cluster "${name}" has no MLTasks`,
       );
-    const client = TenantKubeClient.fromKubeconfig(kubeconfig);
+    const client = await TenantKubeClient.fromKubeconfig(kubeconfig);
     return { cluster: name, client, custom: client.config.makeApiClient(CustomObjectsApi) };
   }
 

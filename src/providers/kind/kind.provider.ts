@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { currentContext } from '../../kube/kubeconfig-endpoint.js';
 import type { ClusterSpec } from '../../domain/cluster.js';
 import { TerminalError, TransientError, type FieldProblem } from '../../domain/errors.js';
 import { TenantKubeClient } from '../../kube/tenant-client.js';
@@ -43,7 +44,7 @@ export interface KindProviderOptions {
   images?: Readonly<Record<string, KindNodeImage>>;
   createTimeoutMs?: number;
   /** How the provider reaches a tenant API; tests may point it elsewhere. */
-  connect?: (kubeconfig: string) => TenantKubeClient;
+  connect?: (kubeconfig: string) => Promise<TenantKubeClient>;
   log?: (message: string) => void;
 }
 
@@ -61,7 +62,7 @@ const JOIN_TOKEN_TTL_SECONDS = 900;
 export class KindProvider implements InfrastructureProvider {
   readonly name = 'kind' as const;
   private readonly images: Readonly<Record<string, KindNodeImage>>;
-  private readonly connect: (kubeconfig: string) => TenantKubeClient;
+  private readonly connect: (kubeconfig: string) => Promise<TenantKubeClient>;
 
   constructor(private readonly options: KindProviderOptions) {
     this.images = options.images ?? KIND_NODE_IMAGES;
@@ -260,6 +261,7 @@ export class KindProvider implements InfrastructureProvider {
     const { stdout } = await this.options.tools.kind.run(['get', 'kubeconfig', '--name', name], {
       timeoutMs: KIND_TIMEOUT_MS,
     });
+    const { KubeConfig } = await import('@kubernetes/client-node');
     const config = new KubeConfig();
     config.loadFromString(stdout);
     return config;
@@ -299,7 +301,7 @@ export class KindProvider implements InfrastructureProvider {
     if (restarted)
       await docker.run(['exec', container, 'kubeadm', 'reset', '--force'], { timeoutMs: 120_000 });
     const kubeconfig = await this.adminKubeconfigOrFail(cluster);
-    const tenant = this.connect(kubeconfig);
+    const tenant = await this.connect(kubeconfig);
     const token = await tenant.createBootstrapToken(
       JOIN_TOKEN_TTL_SECONDS,
       `kaas: joins ${machine.name}`,
@@ -396,10 +398,9 @@ function machineOf(kindName: string, machine: string, c: NodeContainer): Provide
 }
 
 function caOf(kubeconfig: string): string {
-  const config = new KubeConfig();
-  config.loadFromString(kubeconfig);
-  const data = config.getCurrentCluster()?.caData;
-  if (!data) throw new Error('the kind kubeconfig carries no certificate-authority-data');
+  const data = currentContext(kubeconfig)?.cluster['certificate-authority-data'];
+  if (typeof data !== 'string' || !data)
+    throw new Error('the kind kubeconfig carries no certificate-authority-data');
   return Buffer.from(data, 'base64').toString('utf8');
 }
 

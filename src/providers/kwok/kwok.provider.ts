@@ -120,7 +120,7 @@ export class KwokProvider implements InfrastructureProvider {
           KWOK_ANNOTATED_NODES_ONLY,
         );
       }
-      const client = TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
+      const client = await TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
       const missing = missingComponents(this.kwokctl.clusterDir(name));
       if (missing.length > 0 || (await client.serverVersion()) === null) {
         // Its processes died (a reboot, a kill): kwokctl starts them again from the same files.
@@ -152,7 +152,7 @@ export class KwokProvider implements InfrastructureProvider {
         `kwok cluster ${name} does not exist yet`,
         'ControlPlaneUnavailable',
       );
-    const client = TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
+    const client = await TenantKubeClient.fromKubeconfig(this.kwokctl.kubeconfig(name));
     const endpoint = client.config.getCurrentCluster()?.server ?? '';
     // Already on these binaries: the infrastructure phase, just before, saw the API answer.
     if (this.kwokctl.controlPlaneVersion(name) === version) return { ready: true, endpoint };
@@ -206,7 +206,7 @@ export class KwokProvider implements InfrastructureProvider {
     const base = { name, providerId, nodeName: name };
     const wait = record.readyAt - Date.now();
     if (wait > 0) return { ...base, state: 'provisioning', readyInMs: wait };
-    const client = this.client(cluster);
+    const client = await this.client(cluster);
     try {
       await client.core.readNode({ name });
     } catch (error) {
@@ -239,7 +239,7 @@ export class KwokProvider implements InfrastructureProvider {
     if (!existsSync(path)) return;
     if (this.kwokctl.exists(KwokProvider.clusterName(cluster.id))) {
       try {
-        await this.client(cluster).core.deleteNode({ name });
+        await (await this.client(cluster)).core.deleteNode({ name });
       } catch (error) {
         if (!isNotFound(error))
           throw new TransientError(`delete node ${name}: ${String(error)}`, 'APIServerUnavailable');
@@ -270,7 +270,7 @@ export class KwokProvider implements InfrastructureProvider {
     return this.kwokctl.exists(name) ? this.kwokctl.kubeconfig(name) : undefined;
   }
 
-  private client(cluster: ClusterRef): TenantKubeClient {
+  private async client(cluster: ClusterRef): Promise<TenantKubeClient> {
     const name = KwokProvider.clusterName(cluster.id);
     if (!this.kwokctl.exists(name))
       throw new TransientError(

@@ -104,7 +104,7 @@ export class OpenStackTenant implements TenantCluster {
       ca: pki.ca,
       validityMs: 10 * 60_000,
     });
-    this.client = TenantKubeClient.fromKubeconfig(kubeconfig);
+    this.client = await TenantKubeClient.fromKubeconfig(kubeconfig);
     return this.client;
   }
 }
