@@ -1,4 +1,5 @@
 import https from 'node:https';
+import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { V1Node } from '@kubernetes/client-node';
 import type { TenantNode } from '../providers/infrastructure-provider.js';
@@ -138,7 +139,7 @@ export class NodeWatcher {
     }
     if (!this.agent || !this.agentTls || !sameTls(this.agentTls, endpoint)) {
       this.agent?.destroy();
-      const tls: TlsSettings = {
+      const settings: TlsSettings = {
         ...(endpoint.ca ? { ca: endpoint.ca } : {}),
         ...(endpoint.cert ? { cert: endpoint.cert } : {}),
         ...(endpoint.key ? { key: endpoint.key } : {}),
@@ -147,8 +148,8 @@ export class NodeWatcher {
           ? {}
           : { rejectUnauthorized: endpoint.rejectUnauthorized }),
       };
-      this.agentTls = tls;
-      this.agent = new https.Agent({ keepAlive: true, ...tls });
+      this.agentTls = settings;
+      this.agent = new TenantAgent(settings);
     }
     return { ...options, agent: this.agent };
   }
@@ -298,6 +299,39 @@ export class NodeWatcher {
     const delay = error ? Math.min(max, initial * 2 ** Math.min(this.failures - 1, 16)) : 0;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.cycle(), delay);
+  }
+}
+
+/**
+ * A keep-alive agent for one tenant API server that connects with a TLS context made once from
+ * the cluster's credentials. Node's own agent would make a context per connection, keep each
+ * connection's options and its first request in a `session` listener, and cache serialised TLS
+ * sessions: ~10 KB a watched cluster (bench/README.md). A reconnect makes a full handshake.
+ */
+class TenantAgent extends https.Agent {
+  private readonly context: tls.SecureContext;
+
+  constructor(private readonly settings: TlsSettings) {
+    super({ keepAlive: true });
+    const { ca, cert, key } = settings;
+    this.context = tls.createSecureContext({
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+    });
+  }
+
+  override createConnection(
+    options: https.RequestOptions & { servername?: string },
+  ): tls.TLSSocket {
+    return tls.connect({
+      ...(options.host ? { host: options.host } : {}),
+      port: Number(options.port ?? 443),
+      secureContext: this.context,
+      // The kubeconfig's tls-server-name, else what the agent derived from the host (none for an IP).
+      servername: this.settings.servername ?? options.servername ?? '',
+      ...(this.settings.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+    });
   }
 }
 

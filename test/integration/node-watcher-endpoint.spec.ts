@@ -105,6 +105,44 @@ describe('NodeWatcher on an endpoint', () => {
     expect(watch!.authorization).toBe('Bearer t0ken');
   });
 
+  it('refuses an API server its CA did not sign, or whose certificate names another host', async () => {
+    const api = await apiServer('n1');
+    const impostor = await apiServer('n1');
+    cleanups.push(api.stop, impostor.stop);
+    const attempts: { endpoint: TenantEndpoint; error: RegExp }[] = [
+      // The impostor's address, with the real cluster's CA.
+      { endpoint: { ...api.endpoint, server: impostor.endpoint.server }, error: /certificate/i },
+      // The right CA, but dialled by a name the serving certificate does not carry.
+      {
+        endpoint: { ...api.endpoint, servername: 'elsewhere.example' },
+        error: /altnames|elsewhere/i,
+      },
+    ];
+    for (const { endpoint, error } of attempts) {
+      const events: NodeEvent[] = [];
+      const errors: unknown[] = [];
+      const watcher = new NodeWatcher(
+        async () => endpoint,
+        (e) => events.push(e),
+        { backoffMs: { initial: 50, max: 100 }, onError: (e) => errors.push(e) },
+      );
+      cleanups.push(() => watcher.stop());
+      await watcher.start();
+      await eventually(
+        async () => errors.length,
+        (n) => n >= 2,
+        5_000,
+      );
+      watcher.stop();
+      expect(String(errors[0])).toMatch(error);
+      expect(events).toEqual([]);
+      expect(watcher.hasListed()).toBe(false);
+    }
+    // Nothing reached either server's handler: the handshake was refused first.
+    expect(impostor.seen).toEqual([]);
+    expect(api.seen).toEqual([]);
+  });
+
   it('moves to a new CA and client certificate when the endpoint changes', async () => {
     const first = await apiServer('old');
     const second = await apiServer('new');
