@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs kaas with embedded defaults on a fresh Debian machine: Node.js 24, npm dependencies,
 # Redis (installed and started when missing), a build, then `kaas all` with the embedded
-# database in ./.data. Arguments: the role (all, api, worker); all by default.
+# database in ./.data. Arguments: the role (all, api, worker, monitor); all by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh

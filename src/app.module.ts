@@ -1,14 +1,6 @@
-import {
-  Inject,
-  Logger,
-  Module,
-  type DynamicModule,
-  type OnApplicationShutdown,
-  type Provider,
-} from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Config } from './config/config.js';
-import { CONFIG } from './config/config.js';
 import { API_CONTROLLERS, WORKER_CONTROLLERS } from './api/api.controllers.js';
 import { AuthGuard } from './api/http/auth.guard.js';
 import { ProblemDetailsFilter } from './api/http/problem-details.filter.js';
@@ -26,11 +18,9 @@ import { AuthService } from './auth/auth.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { OpenApiDocumentHolder } from './openapi/openapi-document.holder.js';
 import type { DatabaseHandle } from './persistence/database.js';
-import { DATABASE, repositories } from './persistence/repositories.js';
+import { repositories } from './persistence/repositories.js';
 import { ProjectsRepository, TokensRepository } from './persistence/projects.repository.js';
 import { PROVIDERS, type ProviderRegistry } from './providers/infrastructure-provider.js';
-import { createProviderRegistry } from './providers/provider-registry.js';
-import { instrumentProvider } from './providers/instrumented-provider.js';
 import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { WorkerHost } from './queue/worker.host.js';
 import { OrphanSweeper } from './queue/orphan-sweeper.js';
@@ -42,21 +32,11 @@ import { ArtefactSource } from './addons/artefacts.js';
 import { ObjectApplier } from './addons/object-applier.js';
 import { KubernetesTools } from './providers/kwok/kubernetes-tools.js';
 import { HealthMonitorHost } from './health/health-monitor.host.js';
-import { REPAIR_REQUESTER, type RepairRequester } from './health/repair-port.js';
 import { CloudsService } from './api/clouds/clouds.service.js';
-import { KEY_RING, loadKeyRing, type KeyRingHolder } from './security/key-ring.js';
-import { WORKER_ID, newWorkerId } from './common/worker-id.js';
-import { MemoryReleaser } from './common/release-memory.js';
+import { WORKER_ID } from './common/worker-id.js';
+import { coreProviders, repairRequesterProvider } from './core-providers.js';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
-
-/** Closes the database last, after the workers have stopped. */
-class DatabaseCloser implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.database.close();
-  }
-}
 
 @Module({})
 export class AppModule {
@@ -72,46 +52,12 @@ export class AppModule {
   ): DynamicModule {
     const api = role !== 'worker';
     const worker = role !== 'api';
-    const keyRing: KeyRingHolder = { keyRing: loadKeyRing(config) };
     const core: Provider[] = [
-      { provide: CONFIG, useValue: config },
-      { provide: KEY_RING, useValue: keyRing },
-      { provide: DATABASE, useValue: database },
-      { provide: WORKER_ID, useValue: newWorkerId() },
-      {
-        provide: PROVIDERS,
-        inject: [MetricsService],
-        useFactory: (metrics: MetricsService) =>
-          new Map(
-            [...createProviderRegistry(config, database, keyRing.keyRing)].map(([name, p]) => [
-              name,
-              instrumentProvider(p, metrics),
-            ]),
-          ),
-      },
+      // Not where the API is served: the reads right after a release are slower.
+      ...coreProviders(config, database, role === 'worker'),
       { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-      MetricsService,
-      {
-        provide: MemoryReleaser,
-        useFactory: () => {
-          const logger = new Logger('memory');
-          return new MemoryReleaser({
-            // Not where the API is served: the reads right after a release are slower.
-            enabled: role === 'worker',
-            onReleased: (result, reasons) =>
-              logger.log({
-                msg: 'released freed memory',
-                after: reasons,
-                rssBeforeMiB: Math.round(result.rssBefore / 2 ** 20),
-                rssAfterMiB: Math.round(result.rssAfter / 2 ** 20),
-                ms: Math.round(result.ms),
-              }),
-          });
-        },
-      },
       ReconcileQueue,
       MachineRepairs,
-      DatabaseCloser,
       OpenApiDocumentHolder,
     ];
     const apiProviders: Provider[] = [
@@ -188,15 +134,7 @@ export class AppModule {
       },
       OrphanSweeper,
       WorkerHost,
-      {
-        // Auto-repair's decisions are carried out as Repair Operations, like a repair by hand.
-        provide: REPAIR_REQUESTER,
-        inject: [MachineRepairs],
-        useFactory: (repairs: MachineRepairs): RepairRequester => ({
-          requestRepair: async (request) => (await repairs.request(request)).answer,
-        }),
-      },
-      HealthMonitorHost,
+      ...(config.KAAS_WORKER_HEALTH_MONITOR ? [repairRequesterProvider, HealthMonitorHost] : []),
     ];
     return {
       module: AppModule,

@@ -1,11 +1,9 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { loadKeyRing } from './security/key-ring.js';
-import { rotateKeys } from './security/rotate-keys.js';
-import { openConfiguredDatabase, startServer } from './server.js';
 import type { ProcessRole } from './app.module.js';
 
-const ROLES: ProcessRole[] = ['api', 'worker', 'all'];
+const ROLES: (ProcessRole | 'monitor')[] = ['api', 'worker', 'all', 'monitor'];
 
 async function main(): Promise<void> {
   const command = process.argv[2] ?? 'all';
@@ -16,7 +14,7 @@ async function main(): Promise<void> {
   }
   if (command !== 'rotate-keys' && !ROLES.includes(command as ProcessRole)) {
     process.stderr.write(
-      `usage: kaas [api|worker|all|rotate-keys|ingress-v2]   (got "${command}")\n`,
+      `usage: kaas [api|worker|all|monitor|rotate-keys|ingress-v2]   (got "${command}")\n`,
     );
     process.exit(2);
   }
@@ -31,7 +29,15 @@ async function main(): Promise<void> {
     throw error;
   }
   if (command === 'rotate-keys') return rotateKeysCommand(config);
+  // Each role loads only its own modules: a monitor has no room for the API's and the workers'.
+  if (command === 'monitor') {
+    const { startMonitor } = await import('./monitor/monitor.js');
+    const monitor = await startMonitor(config);
+    process.stdout.write(`kaas monitor listening on ${monitor.url}\n`);
+    return;
+  }
   const role = command as ProcessRole;
+  const { startServer } = await import('./server.js');
   const server = await startServer(role, config);
   process.stdout.write(`kaas ${role} listening on ${server.url} (docs at ${server.url}/docs)\n`);
 }
@@ -46,6 +52,8 @@ async function rotateKeysCommand(config: Config): Promise<void> {
     process.stderr.write('kaas rotate-keys: no key-encryption key; set KAAS_KEK\n');
     process.exit(2);
   }
+  const { openConfiguredDatabase } = await import('./persistence/database.js');
+  const { rotateKeys } = await import('./security/rotate-keys.js');
   const database = await openConfiguredDatabase(config);
   try {
     const report = await rotateKeys(database.db, keyRing);

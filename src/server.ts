@@ -8,7 +8,7 @@ import { createRootLogger, PinoLoggerService, registerRequestLogging } from './l
 import type { FastifyInstance } from 'fastify';
 import { AppModule, type ProcessRole } from './app.module.js';
 import type { Config } from './config/config.js';
-import { openDatabase, type DatabaseHandle } from './persistence/database.js';
+import { openConfiguredDatabase, type DatabaseHandle } from './persistence/database.js';
 import { AuthService } from './auth/auth.service.js';
 import { registerAuditHook } from './audit/audit.hook.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -22,6 +22,7 @@ import { ReconcileQueue } from './queue/reconcile-queue.js';
 import { ClusterDocumentCache } from './api/clusters/cluster-document-cache.js';
 import { registerClusterWritesHook } from './api/clusters/cluster-writes.hook.js';
 import { findNul, hasNul } from './api/http/nul.js';
+import { listenUrl } from './common/listen-url.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -31,15 +32,6 @@ export interface RunningServer {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
-  return openDatabase({
-    ...(config.KAAS_DATABASE_URL ? { url: config.KAAS_DATABASE_URL } : {}),
-    dataDir: config.KAAS_DATA_DIR,
-    inMemory: config.KAAS_EMBEDDED_IN_MEMORY,
-    poolSize: config.KAAS_DATABASE_POOL_SIZE,
-  });
-}
 
 export interface StartOptions {
   /** Providers that replace the process's own of the same token (see AppModule.forRole). */
@@ -97,9 +89,7 @@ export async function startServer(
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   }
   await app.listen({ port: config.KAAS_PORT, host: config.KAAS_HOST });
-  const address = fastify.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.KAAS_PORT;
-  const url = `http://${config.KAAS_HOST === '0.0.0.0' ? '127.0.0.1' : config.KAAS_HOST}:${port}`;
+  const url = listenUrl(fastify, config);
   return {
     app,
     database: db,

@@ -109,6 +109,11 @@ export const configSchema = z.object({
       }
     }, 'must be a regular expression')
     .optional(),
+  /**
+   * Whether a worker watches tenant nodes itself. Set it to false where `kaas monitor`
+   * processes watch them instead (docs/adr/0016).
+   */
+  KAAS_WORKER_HEALTH_MONITOR: booleanFlag(true),
   /** How often provider resources of deleted clusters are looked for; 0 turns the sweep off. */
   KAAS_ORPHAN_SWEEP_INTERVAL_SECONDS: seconds(600),
   KAAS_OPENSTACK_REQUEST_TIMEOUT_SECONDS: seconds(30),

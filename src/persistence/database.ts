@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import * as schema from './schema.js';
+import type { Config } from '../config/config.js';
 import {
   listenEmbedded,
   listenPostgres,
@@ -35,6 +36,16 @@ export interface DatabaseOptions {
   inMemory?: boolean;
   poolSize?: number;
   migrate?: boolean;
+}
+
+/** The database the configuration names: PostgreSQL at KAAS_DATABASE_URL, else the embedded one. */
+export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
+  return openDatabase({
+    ...(config.KAAS_DATABASE_URL ? { url: config.KAAS_DATABASE_URL } : {}),
+    dataDir: config.KAAS_DATA_DIR,
+    inMemory: config.KAAS_EMBEDDED_IN_MEMORY,
+    poolSize: config.KAAS_DATABASE_POOL_SIZE,
+  });
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -6,6 +6,7 @@ import { createKaasClient, unwrap, type KaasClient, type Operation } from '../..
 import { TenantKubeClient } from '../../src/kube/tenant-client.js';
 import { KwokProvider } from '../../src/providers/kwok/kwok.provider.js';
 import { kwokKaasEnv, startKaas, type KaasProcess } from '../support/process.js';
+import { createTestDatabase } from '../support/postgres.js';
 import { ADMIN_TOKEN } from '../support/factories.js';
 import { eventually } from '../support/http.js';
 import { breakNode, healNode } from '../support/kwok.js';
@@ -13,14 +14,22 @@ import { breakNode, healNode } from '../support/kwok.js';
 const NOT_READY_TIMEOUT_S = 5;
 const BOOT_S = 1;
 
+/** Where the nodes are watched: in the worker, or in a `kaas monitor` of its own (ADR 0016). */
+const DEPLOYMENTS = [
+  { deployment: 'kaas all (its worker watches)', separateMonitor: false },
+  { deployment: 'kaas all without its monitor, and kaas monitor', separateMonitor: true },
+];
+
 /**
  * Auto-repair end to end: kaas with the kwok provider, a worker watching the tenant's nodes,
  * faults injected by stopping nodes' heartbeats. Short-circuit first (3 of 5 down, 40 %), then
  * one NotReady node replaced by a Repair Operation, then the rate limit (1 repair per window)
  * holding back a second one.
  */
-describe('auto-repair on kwok through kaas', () => {
+describe.each(DEPLOYMENTS)('auto-repair on kwok through $deployment', ({ separateMonitor }) => {
   let kaas: KaasProcess;
+  let monitor: KaasProcess | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
   let client: KaasClient;
   let dataDir: string;
   let tenant: TenantKubeClient;
@@ -29,7 +38,15 @@ describe('auto-repair on kwok through kaas', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kaas-kwok-repair-'));
-    kaas = await startKaas('all', kwokKaasEnv(dataDir, BOOT_S));
+    const env = kwokKaasEnv(dataDir, BOOT_S);
+    if (separateMonitor) {
+      // A monitor shares the database with the others: PostgreSQL, not the embedded one.
+      const database = await createTestDatabase();
+      dropDatabase = database.drop;
+      Object.assign(env, { KAAS_DATABASE_URL: database.url, KAAS_WORKER_HEALTH_MONITOR: 'false' });
+    }
+    kaas = await startKaas('all', env);
+    if (separateMonitor) monitor = await startKaas('monitor', env);
     client = createKaasClient({ baseUrl: kaas.url, token: ADMIN_TOKEN });
     const op = (await unwrap(
       client.createCluster({
@@ -56,15 +73,19 @@ describe('auto-repair on kwok through kaas', () => {
     const done = await client.waitForOperation(project, op.id, { timeoutMs: 240_000 });
     expect(done.status).toBe('Succeeded');
     const { kubeconfig } = await unwrap(client.getKubeconfig({ path }));
-    tenant = TenantKubeClient.fromKubeconfig(kubeconfig);
+    tenant = await TenantKubeClient.fromKubeconfig(kubeconfig);
   }, 300_000);
 
   afterAll(async () => {
     const op = await unwrap(client.deleteCluster({ path })).catch(() => undefined);
     if (op) await client.waitForOperation(project, (op as Operation).id).catch(() => undefined);
+    await monitor?.kill('SIGTERM');
     await kaas?.kill('SIGTERM');
+    await dropDatabase?.();
     mkdirSync('test-artifacts', { recursive: true });
-    writeFileSync('test-artifacts/kwok-auto-repair-kaas.log', kaas?.output() ?? '');
+    const log = `test-artifacts/kwok-auto-repair${separateMonitor ? '-split' : ''}`;
+    writeFileSync(`${log}-kaas.log`, kaas?.output() ?? '');
+    if (monitor) writeFileSync(`${log}-monitor.log`, monitor.output());
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -97,6 +118,22 @@ describe('auto-repair on kwok through kaas', () => {
     expect((await client.waitForOperation(project, op.id, { timeoutMs: 120_000 })).status).toBe(
       'Succeeded',
     );
+
+  it('watches the cluster in one process only: the monitor where there is one', async () => {
+    const watched = async (process: KaasProcess) => {
+      const text = await (await fetch(`${process.url}/metrics`)).text();
+      return Number(/^kaas_health_watched_clusters (\S+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const watcher = monitor ?? kaas;
+    expect(
+      await eventually(
+        () => watched(watcher),
+        (n) => n === 1,
+        30_000,
+      ),
+    ).toBe(1);
+    if (monitor) expect(await watched(kaas)).toBe(0);
+  });
 
   it('short-circuits when 3 of 5 workers are NotReady: no repair, and the cluster says why', async () => {
     const victims = (await workers()).slice(0, 3).map((m) => m.nodeName!);

@@ -130,4 +130,45 @@ describe('Helm chart', () => {
         api.spec!.template.spec!.securityContext!.runAsNonRoot,
     ).toBe(true);
   });
+
+  it('with monitor.enabled, runs kaas monitor and keeps the workers from watching', async () => {
+    const { stdout } = await run(helm, [
+      'template',
+      'kaas',
+      CHART,
+      '--namespace',
+      'default',
+      ...VALUES,
+      '--set',
+      'monitor.enabled=true',
+    ]);
+    const objects = parseManifests(stdout);
+    const monitorObjects = objects
+      .filter((o) => o.metadata?.name === 'kaas-monitor')
+      .map((o) => o.kind)
+      .sort();
+    expect(monitorObjects).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
+    type Deployment = {
+      spec: {
+        template: {
+          spec: { containers: { args: string[]; env: { name: string; value: string }[] }[] };
+        };
+      };
+    };
+    const container = (name: string) =>
+      (objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === name) as Deployment).spec
+        .template.spec.containers[0]!;
+    const env = (name: string) =>
+      Object.fromEntries(container(name).env.map((e) => [e.name, e.value]));
+    expect(container('kaas-monitor').args).toEqual(['monitor']);
+    expect(env('kaas-monitor')).toMatchObject({ NODE_OPTIONS: '--max-semi-space-size=8' });
+    expect(env('kaas-worker')).toMatchObject({ KAAS_WORKER_HEALTH_MONITOR: 'false' });
+    expect(env('kaas-api')).not.toHaveProperty('KAAS_WORKER_HEALTH_MONITOR');
+    const result = await applyManifests(
+      cluster.client,
+      stdout.replace(/^(kind: [A-Za-z]+\nmetadata:\n)/gm, '$1  namespace: default\n'),
+    );
+    expect(result.applied.length).toBe(objects.length);
+    await waitForRollout(cluster.client, 'Deployment', 'default', 'kaas-monitor', 60_000);
+  });
 });

@@ -32,7 +32,7 @@ export interface KaasProcess {
 
 /** Starts `node dist/main.js <role>` as a user would and waits until it listens. */
 export async function startKaas(
-  role: 'api' | 'worker' | 'all',
+  role: 'api' | 'worker' | 'all' | 'monitor',
   env: Record<string, string>,
 ): Promise<KaasProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);

@@ -32,7 +32,7 @@ app.kubernetes.io/component: {{ .component }}
 {{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
 {{- end -}}
 
-{{/* The container both Deployments run, differing in role and port. */}}
+{{/* The container every Deployment runs, differing in role, port and extra environment. */}}
 {{- define "kaas.container" -}}
 - name: kaas
   image: {{ include "kaas.image" .root }}
@@ -53,6 +53,10 @@ app.kubernetes.io/component: {{ .component }}
       value: {{ .port | quote }}
     - name: KAAS_DATA_DIR
       value: /data
+    {{- range $name, $value := .env }}
+    - name: {{ $name }}
+      value: {{ $value | quote }}
+    {{- end }}
   livenessProbe:
     httpGet: { path: /healthz, port: http }
     periodSeconds: 10
