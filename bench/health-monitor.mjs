@@ -8,13 +8,16 @@
 // health monitor with its real repair path) whose clusters are created through a `kaas api`
 // on the fake provider; the one thing the bench gives it is where each cluster's nodes are
 // (a shared API server and a label selector, instead of the provider's kubeconfig).
-// --process monitor: the health monitor alone in its process (its repository, PostgreSQL, the
+// --process monitor: a `kaas monitor` (docs/adr/0016) beside an unmeasured `kaas api` and
+// `kaas worker` (KAAS_WORKER_HEALTH_MONITOR=false) that create and provision the clusters; its
+// repair requests start real Repair Operations, which that worker carries out.
+// --process watches: the health monitor alone in its process (its repository, PostgreSQL, the
 // watches; clusters written to the database directly, repair requests only reported): what
 // the watches themselves cost.
-// Usage: node bench/health-monitor.mjs [--process worker|monitor] [--clusters 1000] [--nodes 20]
+// Usage: node bench/health-monitor.mjs [--process worker|monitor|watches] [--clusters 1000] [--nodes 20]
 //        [--servers 1] [--timeout 10] [--faults 10] [--churn -1] [--settle 30] [--semi 16]
 //        [--monitors 1]
-// --monitors (monitor process only): monitor processes sharing the clusters (as that many
+// --monitors (--process watches only): monitor processes sharing the clusters (as that many
 // workers do); figures are per monitor, the largest of them.
 // --semi: the monitor's V8 young generation in MB (0: V8's default, which on a machine with
 // much memory reserves 128 MB of it — see bench/README.md).
@@ -54,10 +57,12 @@ const opts = args({
   process: 'worker',
   child: false,
 });
-if (!['worker', 'monitor'].includes(opts.process))
-  throw new Error(`--process is worker or monitor, not ${opts.process}`);
-if (opts.process === 'worker' && opts.monitors !== 1)
-  throw new Error('--monitors is for --process monitor');
+if (!['worker', 'monitor', 'watches'].includes(opts.process))
+  throw new Error(`--process is worker, monitor or watches, not ${opts.process}`);
+if (opts.process !== 'watches' && opts.monitors !== 1)
+  throw new Error('--monitors is for --process watches');
+/** The measured process is a kaas process (worker or monitor), not the bare watches. */
+const KAAS_PROCESS = opts.process !== 'watches';
 const CLUSTER_LABEL = 'kaas.dev/cluster';
 const VERSION = '1.37.2';
 
@@ -91,24 +96,38 @@ const readyCondition = (status, transition, heartbeat = new Date()) => ({
 /**
  * The harness's own client of an API server: one pool of keep-alive connections (client-node
  * opens a new TLS connection per request, which would make seeding 20,000 nodes take minutes).
+ * `ca`: the API server's CA (certificate and key), with which the measured process's
+ * credentials are made as kaas makes them for its OpenStack clusters.
  */
-async function apiServer(kubeconfig) {
+async function apiServer(kubeconfig, ca) {
   // Loaded here, not at the top: the monitor's process runs this file too, and must load only
   // what the monitor itself loads.
   const { KubeConfig } = await import('@kubernetes/client-node');
   const { Agent, fetch: undiciFetch } = await import('undici');
-  const { endpointOf } = await import('../dist/kube/tenant-endpoint.js');
+  const { createAdminKubeconfig } = await import('../dist/bootstrap/kubeconfig.js');
+  const { plainEndpoint } = await import('../dist/kube/kubeconfig-endpoint.js');
   const config = new KubeConfig();
   config.loadFromString(kubeconfig);
   const tls = {};
   await config.applyToHTTPSOptions(tls);
-  const endpoint = await endpointOf(config)();
+  const base = config.getCurrentCluster().server;
+  // What the OpenStack provider's adminKubeconfig gives the monitor: a client certificate for a
+  // fresh ECDSA P-256 key, signed by the cluster's CA (src/bootstrap/kubeconfig.ts). The tools'
+  // own admin kubeconfigs (kwokctl's, kind's) carry an RSA key, ~28 KB more per connection.
+  const { kubeconfig: minted } = await createAdminKubeconfig({
+    clusterName: 'bench',
+    endpoint: new URL(base).host,
+    ca,
+    // kwokctl's API server has no binding for kubeadm's admin group.
+    groups: ['system:masters'],
+    validityMs: 24 * 3600_000,
+  });
+  const endpoint = plainEndpoint(minted);
   const dispatcher = new Agent({
     connect: { ca: tls.ca, cert: tls.cert, key: tls.key },
     connections: 32,
   });
   onCleanup(() => dispatcher.close());
-  const base = config.getCurrentCluster().server;
   const call = async (method, path, body, contentType = 'application/json') => {
     const response = await undiciFetch(`${base}${path}`, {
       method,
@@ -123,12 +142,7 @@ async function apiServer(kubeconfig) {
   };
   return {
     /** What the monitor connects with, as JSON (the monitor parses a copy per cluster). */
-    endpoint: JSON.stringify({
-      ...endpoint,
-      ca: String(endpoint.ca),
-      cert: String(endpoint.cert),
-      key: String(endpoint.key),
-    }),
+    endpoint: JSON.stringify(endpoint),
     createNode: (node) => call('POST', '/api/v1/nodes', node),
     patchNodeStatus: (name, status) =>
       call('PATCH', `/api/v1/nodes/${name}/status`, { status }, 'application/merge-patch+json'),
@@ -187,20 +201,25 @@ function reportToBench({ monitor, nodeEvents, warnings, base, stop }) {
   return report;
 }
 
-/** A whole `kaas worker`: only the tenant connector is the bench's. */
-async function workerChild() {
+/** A whole `kaas worker` or `kaas monitor`: only the tenant connector is the bench's. */
+async function kaasChild() {
   const { loadConfig } = await import('../dist/config/config.js');
-  const { startServer } = await import('../dist/server.js');
   const { TENANT_CONNECTOR } = await import('../dist/health/tenant-connector.js');
   const { REPAIR_REQUESTER } = await import('../dist/health/repair-port.js');
   const { MachineRepairs } = await import('../dist/reconcilers/machine-repairs.js');
   const { HealthMonitorHost } = await import('../dist/health/health-monitor.host.js');
   const { MetricsService } = await import('../dist/metrics/metrics.service.js');
-  const server = await startServer('worker', loadConfig(), undefined, {
+  const start =
+    opts.process === 'worker'
+      ? async (config, options) =>
+          (await import('../dist/server.js')).startServer('worker', config, undefined, options)
+      : async (config, options) =>
+          (await import('../dist/monitor/monitor.js')).startMonitor(config, options);
+  const server = await start(loadConfig(), {
     overrides: [
       { provide: TENANT_CONNECTOR, useValue: benchConnector() },
       {
-        // The worker's own requester (a Repair Operation each), telling the bench when it asked.
+        // The process's own requester (a Repair Operation each), telling the bench when it asked.
         provide: REPAIR_REQUESTER,
         inject: [MachineRepairs],
         useFactory: (repairs) => ({
@@ -228,13 +247,13 @@ async function workerChild() {
     stop: () => server.close(),
   });
   console.log(
-    `worker: started, ${fmt(base / 2 ** 20, 0)} MiB (process up ${fmt(process.uptime(), 1)} s)`,
+    `${opts.process}: started, ${fmt(base / 2 ** 20, 0)} MiB (process up ${fmt(process.uptime(), 1)} s)`,
   );
   await report();
 }
 
 /** The health monitor alone: its repository, PostgreSQL and the watches. */
-async function monitorChild() {
+async function watchesChild() {
   const { openDatabase } = await import('../dist/persistence/database.js');
   const { ClusterHealthRepository } =
     await import('../dist/persistence/cluster-health.repository.js');
@@ -296,9 +315,16 @@ async function startServers() {
     const name = `bench-${s}`;
     onCleanup(() => kwokctl.delete(name));
     await kwokctl.create(name, VERSION, 180_000, API_SERVER_ONLY);
-    kubeconfigs.push(kwokctl.kubeconfig(name));
+    const pki = join(kwokctl.clusterDir(name), 'pki');
+    kubeconfigs.push([
+      kwokctl.kubeconfig(name),
+      {
+        certPem: readFileSync(join(pki, 'ca.crt'), 'utf8'),
+        keyPem: readFileSync(join(pki, 'ca.key'), 'utf8'),
+      },
+    ]);
   }
-  return Promise.all(kubeconfigs.map(apiServer));
+  return Promise.all(kubeconfigs.map(([kubeconfig, ca]) => apiServer(kubeconfig, ca)));
 }
 
 async function seedDatabase(url) {
@@ -536,7 +562,7 @@ async function registerMonitors(url, ids) {
 }
 
 /** Clusters written to the database, their nodes created, then the monitor processes. */
-async function setUpMonitors(servers, database, endpoints) {
+async function setUpWatches(servers, database, endpoints) {
   let t = Date.now();
   const clusters = await seedDatabase(database.url);
   console.log(
@@ -559,10 +585,11 @@ async function setUpMonitors(servers, database, endpoints) {
 }
 
 /**
- * A `kaas api` and the measured worker; the clusters created through the API, which the worker
- * provisions on the fake provider; then their nodes on the API servers.
+ * A `kaas api` and the measured worker (or an unmeasured worker and the measured monitor); the
+ * clusters created through the API, which the worker provisions on the fake provider; then
+ * their nodes on the API servers.
  */
-async function setUpWorker(servers, database, endpoints) {
+async function setUpKaas(servers, database, endpoints) {
   let t = Date.now();
   const env = {
     KAAS_DATABASE_URL: database.url,
@@ -572,17 +599,20 @@ async function setUpWorker(servers, database, endpoints) {
     KAAS_QUOTA_CLUSTERS: String(opts.clusters),
     KAAS_QUOTA_NODES: String(opts.clusters * opts.nodes),
   };
-  // The api runs the migrations before the worker starts.
+  // The api runs the migrations before the others start.
   const api = await startKaas('api', env);
+  // Where a monitor watches, the worker does not (as it would be deployed).
+  if (opts.process === 'monitor')
+    await startKaas('worker', { ...env, KAAS_WORKER_HEALTH_MONITOR: 'false' });
   const state = startChild(
     endpoints,
     { ...env, KAAS_HOST: '127.0.0.1', KAAS_PORT: String(await freePort()), KAAS_LOG_LEVEL: 'warn' },
-    'bench-worker',
+    `bench-${opts.process}`,
   );
-  await until(() => state.stats, 120_000, 'the worker to start');
+  await until(() => state.stats, 120_000, `the ${opts.process} to start`);
   console.log(
-    `setup: API server, kaas api and kaas worker in ${fmt((Date.now() - t) / 1000, 1)} s; ` +
-      `the worker idles at ${fmt(state.stats.base / 2 ** 20, 0)} MiB`,
+    `setup: API server, kaas api and kaas worker${opts.process === 'monitor' ? ' and kaas monitor' : ''} in ${fmt((Date.now() - t) / 1000, 1)} s; ` +
+      `the ${opts.process} idles at ${fmt(state.stats.base / 2 ** 20, 0)} MiB`,
   );
 
   t = Date.now();
@@ -648,7 +678,7 @@ async function untilWatched(states, t) {
   );
   console.log(
     `${opts.process}: ${opts.clusters} watches listed and watching ${fmt((Date.now() - t) / 1000, 1)} s after ` +
-      (opts.process === 'worker' ? 'the nodes were created' : 'start') +
+      (KAAS_PROCESS ? 'the nodes were created' : 'start') +
       (states.length > 1
         ? ` (per monitor: ${stats()
             .map((s) => s.watched)
@@ -660,8 +690,9 @@ async function untilWatched(states, t) {
 async function main() {
   const total = opts.clusters * opts.nodes;
   const churn = opts.churn >= 0 ? opts.churn : total / 300;
-  const measured =
-    opts.process === 'worker' ? 'one kaas worker' : `${opts.monitors} monitor process(es)`;
+  const measured = KAAS_PROCESS
+    ? `one kaas ${opts.process}`
+    : `${opts.monitors} process(es) of bare watches`;
   console.log(
     `health monitor: ${opts.clusters} clusters × ${opts.nodes} nodes = ${total} nodes on ` +
       `${opts.servers} API server(s), ${measured}; NotReady timeout ${opts.timeout} s; churn ${fmt(churn, 0)} status updates/s; ` +
@@ -670,10 +701,9 @@ async function main() {
   const servers = await startServers();
   const database = await createDatabase();
   const endpoints = servers.map((s) => s.endpoint);
-  const { states, clusters, since } =
-    opts.process === 'worker'
-      ? await setUpWorker(servers, database, endpoints)
-      : await setUpMonitors(servers, database, endpoints);
+  const { states, clusters, since } = KAAS_PROCESS
+    ? await setUpKaas(servers, database, endpoints)
+    : await setUpWatches(servers, database, endpoints);
   const stats = () => states.map((state) => state.stats);
 
   const churning = startChurn(servers, clusters, since, churn);
@@ -712,7 +742,7 @@ async function main() {
   if (opts.monitors === 1) {
     const [{ base, rss: after, watched }] = stats();
     console.log(
-      `before its first watch the ${opts.process}'s process was at ${fmt(base / 2 ** 20, 0)} MiB: ` +
+      `before its first watch the ${KAAS_PROCESS ? `${opts.process}'s` : "watches'"} process was at ${fmt(base / 2 ** 20, 0)} MiB: ` +
         `${fmt((after - base) / watched / 1024, 0)} KB per watched cluster after the full GC`,
     );
   }
@@ -728,11 +758,11 @@ async function main() {
   );
   const cpu = Math.max(rest.cpu, busy.cpu);
   const rss = Math.max(rest.maxRss, busy.maxRss);
-  if (opts.monitors > 1) {
-    // The goals are for one worker watching every cluster; this is each monitor's share.
+  if (!KAAS_PROCESS) {
+    // The goals are for a kaas process watching every cluster; these are the watches alone.
     console.log(
-      `per monitor (largest of ${opts.monitors}, no goal): CPU ${fmt(cpu * 100, 1)} % of a core, ` +
-        `RSS (peak) ${fmt(rss / 2 ** 20, 0)} MiB`,
+      `watches alone${opts.monitors > 1 ? `, per process (largest of ${opts.monitors})` : ''} (no goal): ` +
+        `CPU ${fmt(cpu * 100, 1)} % of a core, RSS (peak) ${fmt(rss / 2 ** 20, 0)} MiB`,
     );
     return;
   }
@@ -746,5 +776,5 @@ async function main() {
   );
 }
 
-if (opts.child) await (opts.process === 'worker' ? workerChild() : monitorChild());
+if (opts.child) await (KAAS_PROCESS ? kaasChild() : watchesChild());
 else run(main);

@@ -15,8 +15,9 @@ const BENCHES = [
   ['queue-throughput.mjs', quick ? ['--clusters', '40'] : []],
   ['db-reads.mjs', quick ? ['--iterations', '300'] : []],
   ['upgrade-repair.mjs', quick ? ['--pool', '2', '--boot', '1'] : []],
-  // A whole worker (the goal's), then the monitor alone (what the watches cost).
-  ...['worker', 'monitor'].map((process) => [
+  // A whole worker, a kaas monitor (each watching every cluster: the goal's), then the watches
+  // alone (what they cost).
+  ...['worker', 'monitor', 'watches'].map((process) => [
     'health-monitor.mjs',
     [
       '--process',
