@@ -57,6 +57,12 @@ describe('kaas monitor', () => {
     expect(await heartbeats()).toEqual([]);
   });
 
+  it('refuses KAAS_WORKER_HEALTH_MONITOR=false on the embedded database: nothing would watch', async () => {
+    await expect(
+      startServer('all', testConfig({ KAAS_WORKER_HEALTH_MONITOR: 'false' })),
+    ).rejects.toThrow('cannot share the embedded database');
+  });
+
   it('a worker with KAAS_WORKER_HEALTH_MONITOR=false watches nothing', async () => {
     const worker = await startServer(
       'worker',
