@@ -50,11 +50,6 @@ export async function startServer(
       `the embedded database lives inside one process, so "${role}" alone cannot share it; run "all", or set KAAS_DATABASE_URL to a PostgreSQL server`,
     );
   }
-  if (!config.KAAS_DATABASE_URL && !config.KAAS_WORKER_HEALTH_MONITOR) {
-    throw new Error(
-      'KAAS_WORKER_HEALTH_MONITOR=false leaves node health to "kaas monitor" processes, which cannot share the embedded database: set KAAS_DATABASE_URL to a PostgreSQL server, or leave KAAS_WORKER_HEALTH_MONITOR unset',
-    );
-  }
   const db = database ?? (await openConfiguredDatabase(config));
   const adapter = new FastifyAdapter({
     bodyLimit: config.KAAS_BODY_LIMIT_BYTES,

@@ -10,7 +10,7 @@ const booleanFlag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
-export const configSchema = z.object({
+const configFields = z.object({
   KAAS_HOST: z.string().min(1).default('127.0.0.1'),
   KAAS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   KAAS_PUBLIC_URL: z.url().optional(),
@@ -132,6 +132,17 @@ export const configSchema = z.object({
   KAAS_RATE_LIMIT_BURST: positiveInt(200),
   /** Cluster documents the API keeps in memory for reads (docs/adr/0013); 0 turns it off. */
   KAAS_CLUSTER_CACHE_ENTRIES: z.coerce.number().int().min(0).default(5_000),
+});
+
+export const configSchema = configFields.superRefine((config, context) => {
+  // No kaas monitor can share the embedded database: nothing would watch the clusters.
+  if (!config.KAAS_WORKER_HEALTH_MONITOR && !config.KAAS_DATABASE_URL)
+    context.addIssue({
+      code: 'custom',
+      path: ['KAAS_WORKER_HEALTH_MONITOR'],
+      message:
+        'false leaves node health to "kaas monitor" processes, which cannot share the embedded database: set KAAS_DATABASE_URL to a PostgreSQL server, or leave it unset',
+    });
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -94,9 +94,6 @@ function named(list: unknown, name: unknown, field: string): Entry | undefined {
   const entry: unknown = list.find((item) => isEntry(item) && item.name === name);
   if (!isEntry(entry)) return undefined;
   const value = entry[field];
-  return isEntry(value)
-    ? value
-    : entry[field] === null || entry[field] === undefined
-      ? {}
-      : undefined;
+  if (isEntry(value)) return value;
+  return value === null || value === undefined ? {} : undefined;
 }

@@ -9,7 +9,7 @@ import { HealthController } from '../health/health.controller.js';
 import { HealthMonitorHost } from '../health/health-monitor.host.js';
 import { createRootLogger, PinoLoggerService } from '../logging/logger.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
-import { openConfiguredDatabase } from '../persistence/database.js';
+import { openConfiguredDatabase, type DatabaseHandle } from '../persistence/database.js';
 import { ReconcileQueue } from '../queue/reconcile-queue.js';
 import { MachineRepairs } from '../reconcilers/machine-repairs.js';
 import { listenUrl } from '../common/listen-url.js';
@@ -25,7 +25,7 @@ import type { RunningServer, StartOptions } from '../server.js';
 export class MonitorModule {
   static forRoot(
     config: Config,
-    database: RunningServer['database'],
+    database: DatabaseHandle,
     overrides: Provider[] = [],
   ): DynamicModule {
     return {

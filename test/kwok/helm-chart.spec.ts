@@ -73,6 +73,26 @@ describe('Helm chart', () => {
     await cluster?.stop();
   });
 
+  /** `helm template` into the default namespace, with the chart's required values and `sets`. */
+  const render = async (...sets: string[]) =>
+    (
+      await run(helm, [
+        'template',
+        'kaas',
+        CHART,
+        '--namespace',
+        'default',
+        ...VALUES,
+        ...sets.flatMap((set) => ['--set', set]),
+      ])
+    ).stdout;
+  /** Applies rendered objects; helm leaves namespaced ones without a namespace. */
+  const applyRendered = (manifests: string) =>
+    applyManifests(
+      cluster.client,
+      manifests.replace(/^(kind: [A-Za-z]+\nmetadata:\n)/gm, '$1  namespace: default\n'),
+    );
+
   it('passes helm lint', async () => {
     const { stdout } = await run(helm, ['lint', CHART, ...VALUES]);
     expect(stdout).toContain('0 chart(s) failed');
@@ -85,16 +105,7 @@ describe('Helm chart', () => {
   });
 
   it('renders objects a real API server accepts, and the Deployments roll out', async () => {
-    const { stdout } = await run(helm, [
-      'template',
-      'kaas',
-      CHART,
-      '--namespace',
-      'default',
-      ...VALUES,
-      '--set',
-      'serviceMonitor.enabled=true',
-    ]);
+    const stdout = await render('serviceMonitor.enabled=true');
     const kinds = parseManifests(stdout)
       .map((o) => o.kind)
       .sort();
@@ -111,10 +122,7 @@ describe('Helm chart', () => {
       'ServiceMonitor',
     ]);
     await applyManifests(cluster.client, SERVICE_MONITOR_CRD);
-    const result = await applyManifests(
-      cluster.client,
-      stdout.replace(/^(kind: [A-Za-z]+\nmetadata:\n)/gm, '$1  namespace: default\n'),
-    );
+    const result = await applyRendered(stdout);
     expect(result.applied).toHaveLength(10);
     await waitForRollout(cluster.client, 'Deployment', 'default', 'kaas-api', 60_000);
     await waitForRollout(cluster.client, 'Deployment', 'default', 'kaas-worker', 60_000);
@@ -132,16 +140,7 @@ describe('Helm chart', () => {
   });
 
   it('with monitor.enabled, runs kaas monitor and keeps the workers from watching', async () => {
-    const { stdout } = await run(helm, [
-      'template',
-      'kaas',
-      CHART,
-      '--namespace',
-      'default',
-      ...VALUES,
-      '--set',
-      'monitor.enabled=true',
-    ]);
+    const stdout = await render('monitor.enabled=true');
     const objects = parseManifests(stdout);
     const monitorObjects = objects
       .filter((o) => o.metadata?.name === 'kaas-monitor')
@@ -164,10 +163,7 @@ describe('Helm chart', () => {
     expect(env('kaas-monitor')).toMatchObject({ NODE_OPTIONS: '--max-semi-space-size=8' });
     expect(env('kaas-worker')).toMatchObject({ KAAS_WORKER_HEALTH_MONITOR: 'false' });
     expect(env('kaas-api')).not.toHaveProperty('KAAS_WORKER_HEALTH_MONITOR');
-    const result = await applyManifests(
-      cluster.client,
-      stdout.replace(/^(kind: [A-Za-z]+\nmetadata:\n)/gm, '$1  namespace: default\n'),
-    );
+    const result = await applyRendered(stdout);
     expect(result.applied.length).toBe(objects.length);
     await waitForRollout(cluster.client, 'Deployment', 'default', 'kaas-monitor', 60_000);
   });
